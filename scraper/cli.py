@@ -1,0 +1,217 @@
+"""The `monitor` command: crawl, serve, export, status, demo."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from scraper import __version__
+
+DB_OPTION = click.option(
+    "--db", "db_path", envvar="MONITOR_DB", default="monitor.db", show_default=True,
+    type=click.Path(dir_okay=False), help="SQLite database file (or set MONITOR_DB).",
+)
+
+
+def _utc_bound(value: str | None, option: str) -> str | None:
+    """A --since/--until value as a date (YYYY-MM-DD) or a UTC time (…Z)."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (2024-04-17) or time (2024-04-17T14:05+04:00)",
+                                 param_hint=option) from None
+    if len(value) == 10:
+        return value
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _print_run(run: dict, outlets: list[dict]) -> None:
+    columns = ("fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "failed")
+    header = f"{'outlet':<22}" + "".join(f"{c:>11}" for c in columns) + "  status"
+    click.echo(header)
+    for row in outlets:
+        click.echo(f"{row['outlet']:<22}" + "".join(f"{row[c] or 0:>11}" for c in columns)
+                   + f"  {row['status']}" + (f" ({row['error']})" if row.get("error") else ""))
+    click.echo(f"{'total':<22}" + "".join(f"{run[c] or 0:>11}" for c in columns) + f"  {run['status']}")
+    click.echo(f"crawl run {run['id']}: {run['started_at']} → {run['finished_at']}")
+
+
+@click.group()
+@click.version_option(__version__, prog_name="monitor")
+def cli():
+    """Monitor a story's coverage across outlets: crawl, dedupe, browse, export.
+
+    \b
+    Example:
+        monitor demo                 # crawl the bundled sample site, open Datasette
+        monitor crawl && monitor serve
+    """
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--sources", type=click.Path(exists=True, dir_okay=False), envvar="MONITOR_SOURCES",
+              help="Sources file (default: the bundled scraper/config/sources.toml).")
+@click.option("--topic", type=click.Path(exists=True, dir_okay=False), envvar="MONITOR_TOPIC",
+              help="Topic file (default: the bundled Karabakh peacekeepers topic).")
+@click.option("--outlet", "outlets", multiple=True, metavar="NAME",
+              help="Crawl only this outlet (repeatable). Default: every outlet.")
+@click.option("--no-topic-filter", is_flag=True, help="Keep off-topic articles too (still scored).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a Scrapy setting, e.g. --set DOWNLOAD_DELAY=2 (repeatable).")
+@click.option("--log-level", default="WARNING", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
+              help="Scrapy's log level (INFO shows every dropped article and the stats).")
+def crawl(db_path, sources, topic, outlets, no_topic_filter, overrides, log_level):
+    """Crawl the outlets' feeds and sitemaps into the database.
+
+    Prints per outlet what was fetched, new, updated, unchanged, duplicated, off topic and
+    failed, and records the run in crawl_runs. Exits 1 when every outlet failed.
+
+    \b
+    Example:
+        monitor crawl --db coverage.db --outlet oc_media --outlet tass_en
+    """
+    from scraper.crawl import run_crawl, run_summary
+    from scraper.sources import SourcesError
+    from scraper.topic import TopicError
+
+    settings = {"LOG_LEVEL": log_level.upper()}
+    for pair in overrides:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--set")
+        settings[key] = value
+    try:
+        run_id = run_crawl(db_path, sources, list(outlets), topic, not no_topic_filter, settings)
+    except (SourcesError, TopicError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    run, rows = run_summary(db_path, run_id)
+    _print_run(run, rows)
+    if run["status"] == "failed":
+        sys.exit(1)
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
+def serve(db_path, host, port):
+    """Browse the database in Datasette, with the project's metadata.
+
+    \b
+    Example:
+        monitor serve --db monitor.db --port 8001
+    """
+    import uvicorn
+
+    from scraper.web import make_datasette
+
+    datasette = make_datasette(db_path)
+    click.echo(f"Datasette: http://{host}:{port}/{Path(db_path).stem}/articles", err=True)
+    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", lifespan="on")
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+@click.option("--since", help="Published on or after this date/time (UTC unless an offset is given).")
+@click.option("--until", help="Published up to this date (inclusive) or before this time.")
+@click.option("--outlet", "outlets", multiple=True, metavar="NAME", help="Only this outlet (repeatable).")
+@click.option("--language", "languages", multiple=True, metavar="CODE", help="Only this ISO 639-1 language (repeatable).")
+@click.option("--include-duplicates", is_flag=True, help="Also export rows that copy another article.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
+def export(db_path, fmt, since, until, outlets, languages, include_duplicates, output):
+    """Export articles as UTF-8 CSV (with a header row) or JSON Lines, oldest first.
+
+    \b
+    Example:
+        monitor export --since 2024-04-01 --until 2024-06-30 --language ru -o ru.csv
+    """
+    from db import open_database
+    from scraper.export import WRITERS, select_articles
+
+    if not Path(db_path).exists():
+        raise click.ClickException(f"no database at {db_path}: run `monitor crawl` first")
+    db = open_database(db_path)
+    rows = select_articles(db, _utc_bound(since, "--since"), _utc_bound(until, "--until"),
+                           outlets, languages, include_duplicates)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as out:
+            count = WRITERS[fmt](rows, out)
+        click.echo(f"{count} articles written to {output}", err=True)
+    else:
+        WRITERS[fmt](rows, click.get_text_stream("stdout", encoding="utf-8"))
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--runs", default=5, show_default=True, help="How many recent runs to show.")
+def status(db_path, runs):
+    """Recent crawl runs and per-outlet article totals.
+
+    \b
+    Example:
+        monitor status --db monitor.db --runs 10
+    """
+    from db import open_database
+
+    if not Path(db_path).exists():
+        raise click.ClickException(f"no database at {db_path}: run `monitor crawl` first")
+    db = open_database(db_path)
+    click.echo("Recent runs:")
+    for run in db.query("select * from crawl_runs order by id desc limit ?", [runs]):
+        click.echo(f"  #{run['id']} {run['started_at']} {run['status']:<11} fetched {run['fetched'] or 0}, "
+                   f"new {run['new'] or 0}, updated {run['updated'] or 0}, duplicates {run['duplicates'] or 0}, "
+                   f"off-topic {run['off_topic'] or 0}, failed {run['failed'] or 0}")
+    click.echo("Articles per outlet (distinct / with copies, newest):")
+    totals = db.query(
+        "select o.name, count(a.id) as rows, sum(a.id is not null and a.duplicate_of is null) as distinct_rows, "
+        "max(a.published_at) as newest from outlets o left join articles a on a.outlet = o.name "
+        "group by o.name order by o.name"
+    )
+    for row in totals:
+        click.echo(f"  {row['name']:<22} {row['distinct_rows'] or 0:>6} / {row['rows']:<6} {row['newest'] or '-'}")
+
+
+@cli.command()
+@click.option("--db", "db_path", default="demo.db", show_default=True, type=click.Path(dir_okay=False),
+              help="Database for the demo crawl (kept apart from your real monitor.db).")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port for Datasette.")
+@click.option("--site-port", default=8765, show_default=True, type=int,
+              help="Port for the sample site. Keep it fixed: its URLs are the articles' identities.")
+@click.option("--no-serve", is_flag=True, help="Crawl only; do not start Datasette.")
+def demo(db_path, port, site_port, no_serve):
+    """Crawl the bundled sample site (no network needed), then browse it in Datasette.
+
+    Serves the sample site's four outlets (en, ru, hy, az) on 127.0.0.1, crawls them with the
+    real spiders and pipelines through a generated sources file, and serves the result.
+
+    \b
+    Example:
+        monitor demo --port 8001     # then open http://127.0.0.1:8001/demo/articles
+    """
+    from scraper.samplesite import SampleSite
+
+    with SampleSite(port=site_port) as site, tempfile.TemporaryDirectory() as tmp:
+        sources = site.write_sources(Path(tmp) / "sources.toml")
+        click.echo(f"Sample site at {site.base}; crawling it into {db_path}", err=True)
+        # The crawl runs in a child process: Twisted's reactor cannot share a process with a
+        # later Datasette server. Politeness delays are off: the site is on this machine.
+        code = subprocess.call([
+            sys.executable, "-m", "scraper", "crawl", "--db", db_path, "--sources", str(sources),
+            "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+        ])
+    if code != 0:
+        raise click.ClickException(f"the demo crawl failed (exit {code})")
+    if not no_serve:
+        click.get_current_context().invoke(serve, db_path=db_path, host="127.0.0.1", port=port)

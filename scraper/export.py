@@ -1,0 +1,70 @@
+"""Export articles as CSV or JSON Lines for research."""
+
+from __future__ import annotations
+
+import csv
+import json
+from typing import IO, Iterator
+
+import sqlite_utils
+
+EXPORT_COLUMNS = (
+    "id", "outlet", "title", "url", "canonical_url", "published_at", "published_raw",
+    "published_offset", "language", "language_source", "authors", "word_count", "relevance",
+    "matched_terms", "duplicate_of", "first_seen_at", "last_seen_at", "description", "text",
+)
+
+
+def select_articles(
+    db: sqlite_utils.Database,
+    since: str | None = None,
+    until: str | None = None,
+    outlets: tuple[str, ...] = (),
+    languages: tuple[str, ...] = (),
+    include_duplicates: bool = False,
+) -> Iterator[dict]:
+    """Articles oldest first. ``since``/``until`` are dates or times, compared in UTC;
+    a bare ``until`` date includes that whole day."""
+    where, params = [], []
+    if since:
+        where.append("published_at >= ?")
+        params.append(since)
+    if until:
+        where.append("published_at < ?" if "T" in until else "date(published_at) <= ?")
+        params.append(until)
+    if outlets:
+        where.append(f"outlet in ({', '.join('?' for _ in outlets)})")
+        params.extend(outlets)
+    if languages:
+        where.append(f"language in ({', '.join('?' for _ in languages)})")
+        params.extend(languages)
+    if not include_duplicates:
+        where.append("duplicate_of is null")
+    sql = f"select {', '.join(EXPORT_COLUMNS)} from articles"
+    if where:
+        sql += " where " + " and ".join(where)
+    sql += " order by published_at is null, published_at, id"
+    yield from db.query(sql, params)
+
+
+def write_csv(rows: Iterator[dict], out: IO[str]) -> int:
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def write_jsonl(rows: Iterator[dict], out: IO[str]) -> int:
+    count = 0
+    for row in rows:
+        for key in ("authors", "matched_terms"):
+            row[key] = json.loads(row[key]) if row[key] else []
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+WRITERS = {"csv": write_csv, "jsonl": write_jsonl}

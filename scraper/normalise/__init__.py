@@ -1,0 +1,1 @@
+"""Pure normalisation functions: URLs, dates, languages, text. No I/O, no Scrapy."""

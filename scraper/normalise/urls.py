@@ -1,0 +1,64 @@
+"""Canonical URLs: one spelling per article, whatever link led to it."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+# Query parameters that identify a click, a campaign or a session, never the page.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "gclsrc", "dclid", "yclid", "msclkid", "twclid", "igshid", "_ga", "_gl",
+        "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid", "ref_src", "ref",
+        "s_cid", "ito", "at_medium", "at_campaign", "wt.mc_id", "spm", "guccounter",
+        "sessionid", "phpsessid", "jsessionid",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# Host prefixes that serve the same site to other devices.
+SAME_SITE_PREFIXES = re.compile(r"^(www\d*|m|mobile|amp)\.")
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def site_of(url: str) -> str:
+    """The host with www./m./mobile./amp. removed: two URLs of one site share it."""
+    host = (urlsplit(url).hostname or "").lower()
+    return SAME_SITE_PREFIXES.sub("", host)
+
+
+def canonicalise_url(url: str) -> str:
+    """Lower-case scheme and host, no fragment, no default port, no tracking parameters.
+
+    The remaining query parameters keep their order: some sites route on it.
+    """
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    )
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def choose_canonical(fetched_url: str, *declared: str | None) -> str:
+    """The page's declared canonical (``<link rel=canonical>``, then ``og:url``) when it is on
+    the same site as the fetched URL; otherwise the fetched URL, canonicalised.
+
+    A canonical pointing to another site is ignored: syndicated copies often point to the
+    original publisher, and the copy is a row of its own outlet.
+    """
+    for candidate in declared:
+        if not candidate:
+            continue
+        absolute = urljoin(fetched_url, candidate.strip())
+        if urlsplit(absolute).scheme in ("http", "https") and site_of(absolute) == site_of(fetched_url):
+            return canonicalise_url(absolute)
+    return canonicalise_url(fetched_url)

@@ -1,0 +1,217 @@
+"""Item pipelines, in order: normalise -> topic -> dedupe -> store (see ITEM_PIPELINES).
+
+Each stage counts what it drops or changes in the crawler's stats under ``monitor/``; the
+store stage turns those counts into the run's record when the spider closes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from scrapy.exceptions import DropItem, NotConfigured
+
+from scraper.normalise.dates import first_published
+from scraper.normalise.language import detect_language
+from scraper.normalise.text import clean_text, clean_title, comparison_key, content_hash, word_count
+from scraper.normalise.urls import choose_canonical
+from scraper.store import ArticleStore
+from scraper.topic import load_topic
+
+
+class _StatsMixin:
+    def count(self, key: str, by: int = 1) -> None:
+        self.stats.inc_value(f"monitor/{key}", by)
+
+
+class NormalisePipeline(_StatsMixin):
+    """Canonical URL, UTC publication time, clean title and text, language, comparison keys."""
+
+    def __init__(self, crawler):
+        self.crawler, self.stats = crawler, crawler.stats
+        self.min_words = crawler.settings.getint("MONITOR_MIN_WORDS", 30)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        spider = self.crawler.spider
+        outlet = spider.outlet
+        item["text"] = clean_text(item.get("text"))
+        words = word_count(item["text"])
+        if words < self.min_words:
+            # An extractor handed a page without an article returns its cookie notice or
+            # nothing at all; neither is an article.
+            self.count("empty_pages")
+            raise DropItem(f"No article text ({words} words) on {item['url']}", log_level="WARNING")
+        item["title"] = clean_title(item.get("title")) or clean_title(item.get("feed_title")) or None
+        item["description"] = clean_text(item.get("description")) or None
+        item["authors"] = [clean_title(a) for a in item.get("authors") or [] if clean_title(a)]
+        item["canonical_url"] = choose_canonical(
+            item["url"], item.get("canonical_link"), item.get("og_url")
+        )
+
+        fetched_at = datetime.fromisoformat(item["fetched_at"])
+        candidates = [*(item.get("published_candidates") or []), item.get("feed_published")]
+        published = first_published(candidates, outlet.timezone, fetched_at)
+        item["published_at"] = published.iso
+        item["published_raw"] = published.raw
+        item["published_offset"] = published.offset
+        if published.status != "ok":
+            self.count(f"dates_{published.status}")
+            if published.status in ("rejected", "unparsed"):
+                spider.logger.warning("Date %r %s on %s", published.raw, published.status, item["url"])
+
+        item["language"], item["language_source"] = detect_language(
+            item["text"], item.get("declared_language"), outlet.language
+        )
+        item["word_count"] = words
+        item["content_hash"] = content_hash(item["text"])
+        item["title_key"] = comparison_key(item["title"]) if item["title"] else None
+        return item
+
+
+class TopicPipeline(_StatsMixin):
+    """Scores relevance; drops (and counts) what is off the story unless the filter is off."""
+
+    def __init__(self, stats, topic, enabled: bool):
+        self.stats, self.topic, self.enabled = stats, topic, enabled
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        return cls(crawler.stats, load_topic(settings.get("MONITOR_TOPIC")),
+                   settings.getbool("MONITOR_TOPIC_FILTER", True))
+
+    def process_item(self, item):
+        match = self.topic.match(item.get("title") or "", item.get("description") or "", item["text"])
+        item["relevance"] = match.relevance
+        item["matched_terms"] = match.matched_terms
+        if not match.on_topic and self.enabled:
+            self.count("off_topic")
+            raise DropItem(f"Off topic ({match.relevance}): {item['url']}", log_level="INFO")
+        return item
+
+
+class _StoreUser(_StatsMixin):
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.settings = crawler.settings
+        self.store: ArticleStore | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.get("MONITOR_DB"):
+            raise NotConfigured("MONITOR_DB is not set")
+        return cls(crawler)
+
+    def open_spider(self):
+        self.store = ArticleStore.acquire(
+            self.settings.get("MONITOR_DB"), self.settings.getint("MONITOR_BATCH_SIZE", 50)
+        )
+
+    def close_spider(self):
+        self.store.release()
+
+
+class DedupePipeline(_StoreUser):
+    """Decides whether an article is new, changed, unchanged or a copy of a stored one.
+
+    - same canonical URL as a stored row: unchanged, or updated when its text changed
+      (a second URL of it met in the same run counts as a duplicate);
+    - same normalised text as a stored row under another URL: duplicate (``content_hash``);
+    - same outlet and normalised title within the window (Media Cloud's rule): duplicate.
+    """
+
+    def open_spider(self):
+        super().open_spider()
+        self.window = timedelta(days=self.settings.getint("MONITOR_TITLE_WINDOW_DAYS", 7))
+        self.seen_this_run: set[str] = set()
+
+    def process_item(self, item):
+        existing = self.store.by_canonical_url(item["canonical_url"])
+        if item["canonical_url"] in self.seen_this_run:
+            item["dedupe_status"] = "duplicate"
+            item["duplicate_of"] = existing["id"] if existing else None
+            self.count("duplicates")
+            raise DropItem(f"Another URL of {item['canonical_url']}: {item['url']}", log_level="INFO")
+        self.seen_this_run.add(item["canonical_url"])
+        if existing:
+            changed = existing["content_hash"] != item["content_hash"]
+            item["dedupe_status"] = "updated" if changed else "unchanged"
+            item["article_id"] = existing["id"]
+            item["duplicate_of"] = None
+            return item
+        original = self.store.original_with_hash(item["content_hash"])
+        if not original and item.get("title_key"):
+            around = item.get("published_at") or item["fetched_at"]
+            original = self.store.original_with_title(
+                item["outlet"], item["title_key"], around, self.window
+            )
+        if original and _published_earlier(item, original):
+            # The copy met first is not the original: the earliest published one is.
+            item["dedupe_status"], item["duplicate_of"] = "new", None
+            item["replaces_original"] = original["id"]
+            return item
+        item["duplicate_of"] = original["id"] if original else None
+        item["dedupe_status"] = "duplicate" if original else "new"
+        return item
+
+
+def _published_earlier(item, stored: dict) -> bool:
+    return bool(item.get("published_at") and stored.get("published_at")
+                and item["published_at"] < stored["published_at"])
+
+
+class StorePipeline(_StoreUser):
+    """Writes items in batched transactions and records the outlet's part of the crawl run."""
+
+    def open_spider(self):
+        super().open_spider()
+        spider = self.crawler.spider
+        self.store.upsert_outlets([spider.outlet.as_row()])
+        self.run_id = self.settings.getint("MONITOR_CRAWL_RUN_ID") or None
+        self.owns_run = self.run_id is None  # a bare `scrapy crawl` opens and closes its own
+        if self.owns_run:
+            self.run_id = self.store.start_run(
+                [spider.outlet.name], self.settings.get("MONITOR_TOPIC") or "default",
+                self.settings.getbool("MONITOR_TOPIC_FILTER", True),
+            )
+
+    def process_item(self, item):
+        status = item["dedupe_status"]
+        if status == "unchanged":
+            self.store.touch_article(item["article_id"])
+        elif status == "updated":
+            self.store.update_article(item["article_id"], item, self.run_id)
+        else:
+            item["article_id"] = self.store.insert_article(item, self.run_id)
+            if item.get("replaces_original"):
+                self.store.make_original(item["article_id"], item["replaces_original"])
+        self.count("duplicates" if status == "duplicate" else status)
+        return item
+
+    def close_spider(self):
+        spider = self.crawler.spider
+        stats = self.stats.get_stats()
+
+        def get(key):
+            return stats.get(f"monitor/{key}", 0)
+
+        failed = get("articles_failed") + get("sources_failed") + get("empty_pages")
+        counts = {
+            "fetched": get("articles_fetched"), "new": get("new"), "updated": get("updated"),
+            "unchanged": get("unchanged"), "duplicates": get("duplicates"),
+            "off_topic": get("off_topic"), "failed": failed,
+            "dates_rejected": get("dates_rejected"),
+        }
+        sources = len(spider.outlet.feeds) + len(spider.outlet.sitemaps)
+        if get("sources_failed") >= sources and not counts["fetched"]:
+            status, error = "failed", "no feed or sitemap could be read"
+        else:
+            status, error = ("partial" if failed else "ok"), None
+        self.store.record_outlet_run(self.run_id, spider.outlet.name, counts, status, error)
+        if self.owns_run:
+            self.store.finish_run(self.run_id)
+        super().close_spider()

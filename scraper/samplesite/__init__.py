@@ -1,0 +1,10 @@
+"""The bundled sample site: four fictional outlets (en, ru, hy, az) served on 127.0.0.1.
+
+Tests and `monitor demo` crawl it with the real spiders. ``site/`` holds the pages, feeds and
+sitemaps, ``outlets.toml`` the sources file that points at them, and ``manifest.toml`` what a
+correct crawl must make of each page.
+"""
+
+from scraper.samplesite.server import SampleSite
+
+__all__ = ["SampleSite"]

@@ -1,0 +1,6 @@
+"""Spiders: generic base spiders (``base``) and, where an outlet needs one, a small subclass.
+
+Every outlet of the sources file gets a spider named after it (see ``scraper.spiderloader``);
+a module here that defines a subclass of ``OutletSpider`` with the same ``name`` replaces the
+generic one for that outlet.
+"""

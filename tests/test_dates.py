@@ -1,0 +1,69 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from scraper.normalise.dates import first_published, parse_published
+
+FETCHED = datetime(2024, 6, 20, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    "raw, tz, utc, offset",
+    [
+        ("2024-04-17T14:05:00+04:00", "Asia/Baku", "2024-04-17T10:05:00Z", "+04:00"),
+        ("2024-04-17T10:05:00Z", "Asia/Baku", "2024-04-17T10:05:00Z", "+00:00"),
+        # naive times are read in the outlet's timezone
+        ("2024-04-17T16:20:00", "Europe/Moscow", "2024-04-17T13:20:00Z", "+03:00"),
+        ("2024-04-17 19:10:00", "Asia/Baku", "2024-04-17T15:10:00Z", "+04:00"),
+        ("2024-04-17 19:10:00", "Asia/Yerevan", "2024-04-17T15:10:00Z", "+04:00"),
+        ("2024-04-17", "Asia/Tbilisi", "2024-04-16T20:00:00Z", "+04:00"),
+        # RFC 822, as in RSS
+        ("Wed, 17 Apr 2024 10:05:00 GMT", "Asia/Baku", "2024-04-17T10:05:00Z", "+00:00"),
+        ("Wed, 17 Apr 2024 14:05:00 +0400", "Europe/Moscow", "2024-04-17T10:05:00Z", "+04:00"),
+        # printed forms, through dateparser
+        ("17 апреля 2024, 14:05", "Europe/Moscow", "2024-04-17T11:05:00Z", "+03:00"),
+        ("17.04.2024 14:05", "Europe/Moscow", "2024-04-17T11:05:00Z", "+03:00"),
+        ("17 Aprel 2024, 14:05", "Asia/Baku", "2024-04-17T10:05:00Z", "+04:00"),
+        ("April 17, 2024 2:05 PM", "Asia/Tbilisi", "2024-04-17T10:05:00Z", "+04:00"),
+        # summer time where the zone has it
+        ("2023-07-01T12:00:00", "Europe/London", "2023-07-01T11:00:00Z", "+01:00"),
+        ("2024-01-15T12:00:00", "Europe/London", "2024-01-15T12:00:00Z", "+00:00"),
+    ],
+)
+def test_parse_published_to_utc(raw, tz, utc, offset):
+    result = parse_published(raw, tz, FETCHED)
+    assert (result.status, result.iso, result.offset) == ("ok", utc, offset)
+    assert result.raw == raw
+
+
+@pytest.mark.parametrize(
+    "raw, status",
+    [
+        ("2099-01-01T00:00:00Z", "rejected"),  # future
+        ("1970-01-01T00:00:00Z", "rejected"),  # a CMS's zero date
+        ("2024-06-20T14:00:00Z", "rejected"),  # two hours after the fetch
+        ("not a date at all", "unparsed"),
+        ("", "missing"),
+        (None, "missing"),
+    ],
+)
+def test_implausible_dates_are_not_stored(raw, status):
+    result = parse_published(raw, "Asia/Baku", FETCHED)
+    assert result.status == status
+    assert result.iso is None
+
+
+def test_relative_times_resolve_against_the_fetch_time():
+    assert parse_published("2 hours ago", "Asia/Baku", FETCHED).iso == "2024-06-20T10:00:00Z"
+    assert parse_published("вчера", "Europe/Moscow", FETCHED).iso[:10] == "2024-06-19"
+
+
+def test_first_published_falls_back_in_order_of_trust():
+    result = first_published(["2099-01-01T00:00:00Z", None, "Wed, 17 Apr 2024 10:05:00 GMT"], "Asia/Baku", FETCHED)
+    assert result.iso == "2024-04-17T10:05:00Z"
+    assert result.raw == "Wed, 17 Apr 2024 10:05:00 GMT"
+
+
+def test_first_published_reports_why_nothing_fitted():
+    assert first_published(["2099-01-01T00:00:00Z", None], "Asia/Baku", FETCHED).status == "rejected"
+    assert first_published([None, ""], "Asia/Baku", FETCHED).status == "missing"

@@ -1,0 +1,69 @@
+import pytest
+
+from scraper.sources import DEFAULT_SOURCES, SourcesError, load_sources, parse_sources
+
+GOOD = """
+[[outlet]]
+name = "oc_media"
+title = "OC Media"
+homepage = "https://oc-media.org/"
+language = "en"
+country = "GE"
+timezone = "Asia/Tbilisi"
+feeds = ["https://oc-media.org/feed/"]
+sitemaps = []
+"""
+
+
+def test_the_documented_schema_is_accepted():
+    (outlet,) = parse_sources(GOOD)
+    assert outlet.name == "oc_media"
+    assert outlet.feeds == ("https://oc-media.org/feed/",)
+    assert outlet.domains == ["oc-media.org"]
+
+
+def test_the_bundled_sources_file_is_valid():
+    outlets = load_sources(DEFAULT_SOURCES)
+    assert len(outlets) >= 5
+    assert {o.language for o in outlets} >= {"en", "ru", "hy", "az"}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (('timezone = "Asia/Tbilisi"', 'timezone = "Asia/Tbilsi"'),
+         "outlet 'oc_media' (#1), key 'timezone': 'Asia/Tbilsi' is not a known IANA timezone"),
+        (('feeds = ["https://oc-media.org/feed/"]', "feeds = []"),
+         "outlet 'oc_media' (#1), key 'feeds': an outlet needs at least one feed or sitemap"),
+        (('homepage = "https://oc-media.org/"', 'homepage = "oc-media.org"'),
+         "outlet 'oc_media' (#1), key 'homepage': 'oc-media.org' is not an http(s) URL"),
+        (('feeds = ["https://oc-media.org/feed/"]', 'feeds = ["ftp://oc-media.org/feed"]'),
+         "key 'feeds': 'ftp://oc-media.org/feed' is not an http(s) URL"),
+        (('language = "en"', 'language = "english"'), "key 'language': 'english' is not an ISO 639-1 code"),
+        (('name = "oc_media"', 'name = "OC Media"'), "key 'name': 'OC Media' must be snake_case"),
+        (('sitemaps = []', 'sitemap = []'), "outlet 'oc_media' (#1), key 'sitemap': is not a known key"),
+        (('title = "OC Media"', ''), "outlet 'oc_media' (#1), key 'title': is required"),
+    ],
+)
+def test_bad_entries_name_the_outlet_and_key(change, message):
+    with pytest.raises(SourcesError) as error:
+        parse_sources(GOOD.replace(*change), origin="my.toml")
+    assert message in str(error.value)
+    assert str(error.value).startswith("my.toml is not a valid sources file")
+
+
+def test_duplicate_names_are_refused():
+    with pytest.raises(SourcesError, match="outlet 'oc_media' \\(#2\\), key 'name': 'oc_media' is used by an earlier outlet"):
+        parse_sources(GOOD + GOOD)
+
+
+def test_not_toml_and_empty_files():
+    with pytest.raises(SourcesError, match="not valid TOML"):
+        parse_sources("[[outlet]\n")
+    with pytest.raises(SourcesError, match="has no \\[\\[outlet\\]\\] tables"):
+        parse_sources("")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(SourcesError, match="cannot read sources file"):
+        load_sources(tmp_path / "nope.toml")
