@@ -189,7 +189,10 @@ class StorePipeline(_StoreUser):
             item["article_id"] = self.store.insert_article(item, self.run_id)
             if item.get("replaces_original"):
                 self.store.make_original(item["article_id"], item["replaces_original"])
-        self.count("duplicates" if status == "duplicate" else status)
+        # An earlier copy displacing the stored original adds no distinct article: the pair
+        # was counted as new when its first member was stored.
+        copy = status == "duplicate" or item.get("replaces_original")
+        self.count("duplicates" if copy else status)
         return item
 
     def close_spider(self):

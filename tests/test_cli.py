@@ -1,0 +1,145 @@
+"""The `monitor` CLI through click's runner (crawls through a subprocess, see conftest)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+import sqlite_utils
+from click.testing import CliRunner
+
+from scraper.cli import cli
+from tests.conftest import ROOT, crawl, run_monitor
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_every_command_has_help_with_an_example():
+    for command in ("crawl", "serve", "export", "status", "demo"):
+        result = invoke(command, "--help")
+        assert result.exit_code == 0
+        assert "Example:" in result.output and f"monitor {command}" in result.output
+
+
+def test_export_csv_writes_one_row_per_distinct_article(crawled, db):
+    result = invoke("export", "--db", str(crawled[0]), "--format", "csv")
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert len(rows) == db.execute("select count(*) from articles where duplicate_of is null").fetchone()[0]
+    assert {"id", "outlet", "title", "url", "published_at", "language", "text"} <= set(rows[0])
+    assert all(r["duplicate_of"] == "" for r in rows)
+    assert {r["language"] for r in rows} == {"en", "ru", "hy", "az"}
+    dated = [r["published_at"] for r in rows if r["published_at"]]
+    assert dated == sorted(dated) and all(d.endswith("Z") for d in dated)
+
+
+def test_export_filters(crawled, tmp_path):
+    out = tmp_path / "ru.csv"
+    result = invoke("export", "--db", str(crawled[0]), "--language", "ru", "--include-duplicates", "-o", str(out))
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == 3 and {r["language"] for r in rows} == {"ru"}
+    assert sum(1 for r in rows if r["duplicate_of"]) == 1
+
+    result = invoke("export", "--db", str(crawled[0]), "--format", "jsonl", "--since", "2024-04-17",
+                    "--until", "2024-04-17", "--outlet", "baku_az")
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["published_at"] for r in rows] == ["2024-04-17T15:10:00Z"]
+    assert isinstance(rows[0]["authors"], list) and isinstance(rows[0]["matched_terms"], list)
+
+    result = invoke("export", "--db", str(crawled[0]), "--format", "jsonl", "--since", "2024-05-01T00:00:00+04:00")
+    assert all(json.loads(line)["published_at"] >= "2024-04-30T20:00:00Z" for line in result.output.splitlines())
+
+
+def test_export_rejects_a_bad_date(crawled):
+    result = CliRunner().invoke(cli, ["export", "--db", str(crawled[0]), "--since", "April"])
+    assert result.exit_code == 2 and "'April' is not a date" in result.output
+
+
+def test_export_without_a_database_says_so(tmp_path):
+    result = CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1 and "no database at" in result.output
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_status_lists_runs_and_outlets(crawled):
+    result = invoke("status", "--db", str(crawled[0]))
+    assert result.exit_code == 0
+    assert "#2" in result.output and "#1" in result.output and "completed" in result.output
+    for outlet in ("herald_en", "vestnik_ru", "yerevan_hy", "baku_az"):
+        assert outlet in result.output
+
+
+def test_monitor_db_environment_variable(crawled):
+    result = CliRunner().invoke(cli, ["status"], env={"MONITOR_DB": str(crawled[0])})
+    assert result.exit_code == 0 and "herald_en" in result.output
+
+
+def test_bad_sources_file_gets_a_clear_message(tmp_path):
+    bad = tmp_path / "sources.toml"
+    bad.write_text('[[outlet]]\nname = "x"\ntitle = "X"\nhomepage = "https://x.example/"\nlanguage = "en"\n'
+                   'country = "GE"\ntimezone = "Mars/Olympus"\nfeeds = ["https://x.example/feed"]\n')
+    result = run_monitor("crawl", "--db", str(tmp_path / "m.db"), "--sources", str(bad))
+    assert result.returncode == 1
+    assert "outlet 'x' (#1), key 'timezone': 'Mars/Olympus' is not a known IANA timezone" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_outlet_is_refused(sources, tmp_path):
+    result = run_monitor("crawl", "--db", str(tmp_path / "m.db"), "--sources", str(sources), "--outlet", "nope")
+    assert result.returncode == 1 and "no outlet named nope" in result.stderr
+
+
+def test_a_failing_outlet_does_not_stop_the_others(site, tmp_path):
+    sources = tmp_path / "sources.toml"
+    broken = ('\n[[outlet]]\nname = "gone_en"\ntitle = "Gone"\nhomepage = "{base}/gone/"\nlanguage = "en"\n'
+              'country = "GE"\ntimezone = "Asia/Tbilisi"\nfeeds = ["{base}/gone/feed.xml", "{base}/herald/"]\n')
+    sources.write_text(site.sources_toml() + broken.format(base=site.base), encoding="utf-8")
+    db = tmp_path / "m.db"
+    result = crawl(db, sources, "--outlet", "gone_en", "--outlet", "yerevan_hy")
+    assert result.returncode == 0
+    assert "gone_en" in result.stdout and "no feed or sitemap could be read" in result.stdout
+    rows = {r[0]: r[1:] for r in sqlite3.connect(db).execute(
+        "select outlet, status, failed, new from crawl_run_outlets")}
+    assert rows["gone_en"][:2] == ("failed", 2)  # a 404 feed and an HTML page where a feed was expected
+    assert rows["yerevan_hy"][2] == 2
+
+    only_broken = crawl(db, sources, "--outlet", "gone_en")
+    assert only_broken.returncode == 1  # every outlet failed
+
+
+def test_no_topic_filter_keeps_off_topic_articles(sources, manifest, tmp_path):
+    db = tmp_path / "all.db"
+    assert crawl(db, sources, "--no-topic-filter", "--outlet", "herald_en").returncode == 0
+    rows = list(sqlite_utils.Database(db).query("select relevance from articles"))
+    off_topic = [p for p in manifest if p["outlet"] == "herald_en" and p["expect"] == "off_topic"]
+    assert sum(1 for r in rows if r["relevance"] < 0.8) == len(off_topic)
+
+
+def test_scrapy_list_shows_one_spider_per_outlet(sources):
+    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "MONITOR_SOURCES": str(sources)})
+    assert listed.stdout.split() == ["baku_az", "herald_en", "vestnik_ru", "yerevan_hy"]
+    default = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True)
+    assert len(default.stdout.split()) >= 5 and "oc_media" in default.stdout.split()
+
+
+def test_scrapy_crawl_runs_one_outlet_and_records_its_own_run(sources, tmp_path):
+    db = tmp_path / "scrapy.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "yerevan_hy", "-s", f"MONITOR_DB={db}",
+         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "MONITOR_SOURCES": str(sources)},
+    )
+    assert result.returncode == 0, result.stderr
+    stored = sqlite_utils.Database(db)
+    assert [r["status"] for r in stored["crawl_runs"].rows] == ["completed"]
+    assert [r["status"] for r in stored["crawl_run_outlets"].rows] == ["partial"]  # the sitemap's 404 link
+    assert stored.execute("select count(*) from articles where outlet = 'yerevan_hy'").fetchone()[0] == 2

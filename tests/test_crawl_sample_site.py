@@ -1,0 +1,148 @@
+"""A real crawl of the sample site, checked against the site's manifest."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+def _article(db, site, path):
+    rows = list(db.query("select * from articles where canonical_url = ?", [site.base + path]))
+    return rows[0] if rows else None
+
+
+def _pages(manifest, *expects):
+    return [p for p in manifest if p["expect"] in expects]
+
+
+def test_first_crawl_succeeds_and_prints_counts(crawled):
+    _, first, _, _ = crawled
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert lines[0].split()[:8] == ["outlet", "fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "failed"]
+    assert {line.split()[0] for line in lines[1:5]} == {"herald_en", "vestnik_ru", "yerevan_hy", "baku_az"}
+
+
+def test_on_topic_articles_are_stored_with_utc_dates_and_languages(db, site, manifest):
+    for page in _pages(manifest, "stored"):
+        row = _article(db, site, page["path"])
+        assert row, f"{page['path']} not stored"
+        assert row["outlet"] == page["outlet"]
+        assert row["title"] == page["title"]
+        assert row["language"] == page["language"], page["path"]
+        assert row["published_at"] == (page["published_at"] or None), page["path"]
+        assert row["duplicate_of"] is None
+        assert row["word_count"] > 100
+        assert json.loads(row["matched_terms"])
+        assert row["relevance"] >= 0.8
+    assert {r["language"] for r in db.query("select distinct language from articles")} == {"en", "ru", "hy", "az"}
+
+
+def test_language_evidence_is_recorded(db):
+    sources = {r["language"]: r["language_source"] for r in db.query(
+        "select language, language_source from articles group by language")}
+    assert sources["hy"] == "script"  # langdetect alone would say Estonian
+    assert sources["az"] == "letters"  # and Turkish here
+
+
+def test_windows_1251_page_is_decoded(db, site, manifest):
+    (page,) = [p for p in manifest if p["encoding"] == "windows-1251"]
+    row = _article(db, site, page["path"])
+    assert row["title"] == page["title"]
+    assert "миротвор" in row["text"].lower()
+    assert "\ufffd" not in row["text"]
+
+
+def test_absurd_date_is_not_stored_as_truth(db, site, manifest, crawled):
+    (page,) = [p for p in _pages(manifest, "stored") if not p["published_at"]]
+    row = _article(db, site, page["path"])
+    assert row["published_at"] is None
+    assert row["published_raw"] == "2099-01-01T00:00:00Z"  # kept, so a reader sees why
+    runs = list(db.query("select dates_rejected from crawl_run_outlets where outlet = ? and crawl_run_id = 1", [page["outlet"]]))
+    assert runs[0]["dates_rejected"] == 1
+
+
+def test_off_topic_articles_are_dropped(db, site, manifest):
+    for page in _pages(manifest, "off_topic"):
+        assert _article(db, site, page["path"]) is None, page["path"]
+    counted = db.execute("select sum(off_topic) from crawl_run_outlets where crawl_run_id = 1").fetchone()[0]
+    assert counted == len(_pages(manifest, "off_topic"))
+
+
+@pytest.mark.parametrize("how", ["canonical_url", "content_hash", "title_window"])
+def test_duplicates_are_marked(db, site, manifest, how):
+    pages = [p for p in _pages(manifest, "duplicate") if p["how"] == how]
+    assert pages
+    for page in pages:
+        original = _article(db, site, page["duplicate_of"])
+        if how == "canonical_url":
+            # the AMP or tracking-tagged URL is the same article: no row of its own
+            assert site.base + page["path"].split("?")[0] == original["canonical_url"] or _article(db, site, page["path"]) is None
+            continue
+        copy = _article(db, site, page["path"])
+        pair = sorted([copy, original], key=lambda r: r["duplicate_of"] is not None)
+        assert pair[0]["duplicate_of"] is None, "one of the pair is the original"
+        assert pair[1]["duplicate_of"] == pair[0]["id"], "the other points to it"
+        if copy["published_at"] != original["published_at"]:
+            assert copy["duplicate_of"] == original["id"], "the earliest published is the original"
+
+
+def test_one_row_per_canonical_url(db, manifest):
+    stored = len(_pages(manifest, "stored"))
+    kept_copies = len([p for p in _pages(manifest, "duplicate") if p["how"] != "canonical_url"])
+    assert db["articles"].count == stored + kept_copies
+    assert db.execute("select count(*) from articles where duplicate_of is null").fetchone()[0] == stored
+
+
+def test_broken_pages_are_counted_not_stored(db, site, manifest):
+    broken = _pages(manifest, "not_found", "server_error", "empty")
+    for page in broken:
+        assert _article(db, site, page["path"]) is None
+    failed = db.execute("select sum(failed) from crawl_run_outlets where crawl_run_id = 1").fetchone()[0]
+    assert failed == len(broken)
+
+
+def test_robots_txt_is_obeyed(crawled, manifest):
+    _, _, _, requested = crawled
+    blocked = _pages(manifest, "robots_blocked")
+    assert blocked and "/robots.txt" in requested
+    for page in blocked:
+        assert page["path"] not in requested
+
+
+def test_second_crawl_adds_nothing(db, crawled, manifest):
+    _, _, second, _ = crawled
+    assert second.returncode == 0, second.stderr
+    runs = list(db.query("select * from crawl_runs order by id"))
+    assert [r["status"] for r in runs] == ["completed", "completed"]
+    assert runs[1]["new"] == 0 and runs[1]["updated"] == 0
+    assert runs[1]["unchanged"] == db["articles"].count
+    assert db.execute("select count(*) from article_versions").fetchone()[0] == 0
+    assert db.execute("select count(*) from articles where crawl_run_id = 2").fetchone()[0] == 0
+    assert db.execute("select count(*) from articles where last_seen_at < first_seen_at").fetchone()[0] == 0
+
+
+def test_runs_record_per_outlet_counts(db):
+    rows = {r["outlet"]: r for r in db.query("select * from crawl_run_outlets where crawl_run_id = 1")}
+    assert set(rows) == {"herald_en", "vestnik_ru", "yerevan_hy", "baku_az"}
+    run = db["crawl_runs"].get(1)
+    for column in ("fetched", "new", "duplicates", "off_topic", "failed"):
+        assert run[column] == sum(r[column] for r in rows.values())
+    assert run["new"] == 10  # distinct articles
+    assert run["duplicates"] == 4  # two other URLs of stored articles, two copies kept as marked rows
+
+
+def test_full_text_search_finds_articles_in_every_script(db):
+    for term in ("Khojaly", "миротворцы", "խաղաղապահները", "sülhməramlıları"):
+        hits = db.execute(
+            "select count(*) from articles_fts where articles_fts match ?", [f'"{term}"']
+        ).fetchone()[0]
+        assert hits >= 1, term
+
+
+def test_outlets_table_comes_from_the_sources_file(db):
+    assert {r["name"]: r["timezone"] for r in db["outlets"].rows} == {
+        "herald_en": "Asia/Tbilisi", "vestnik_ru": "Europe/Moscow",
+        "yerevan_hy": "Asia/Yerevan", "baku_az": "Asia/Baku",
+    }
