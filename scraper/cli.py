@@ -150,7 +150,8 @@ def export(db_path, fmt, since, until, outlets, languages, include_duplicates, o
             count = WRITERS[fmt](rows, out)
         click.echo(f"{count} articles written to {output}", err=True)
     else:
-        WRITERS[fmt](rows, click.get_text_stream("stdout", encoding="utf-8"))
+        sys.stdout.reconfigure(encoding="utf-8")  # a CSV of Armenian text, whatever the locale
+        WRITERS[fmt](rows, sys.stdout)
 
 
 @cli.command()
