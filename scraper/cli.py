@@ -35,13 +35,16 @@ def _utc_bound(value: str | None, option: str) -> str | None:
 
 
 def _print_run(run: dict, outlets: list[dict]) -> None:
-    columns = ("fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "failed")
-    header = f"{'outlet':<22}" + "".join(f"{c:>11}" for c in columns) + "  status"
-    click.echo(header)
+    columns = ("fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "failed",
+               "skipped_known", "outside_window")
+
+    def line(name: str, row: dict, status: str) -> str:
+        return f"{name:<22}" + "".join(f"{row[c] or 0:>{len(c) + 2}}" for c in columns) + f"  {status}"
+
+    click.echo(f"{'outlet':<22}" + "".join(f"{c:>{len(c) + 2}}" for c in columns) + "  status")
     for row in outlets:
-        click.echo(f"{row['outlet']:<22}" + "".join(f"{row[c] or 0:>11}" for c in columns)
-                   + f"  {row['status']}" + (f" ({row['error']})" if row.get("error") else ""))
-    click.echo(f"{'total':<22}" + "".join(f"{run[c] or 0:>11}" for c in columns) + f"  {run['status']}")
+        click.echo(line(row["outlet"], row, row["status"] + (f" ({row['error']})" if row.get("error") else "")))
+    click.echo(line("total", run, run["status"]))
     click.echo(f"crawl run {run['id']}: {run['started_at']} → {run['finished_at']}")
 
 
@@ -65,34 +68,50 @@ def cli():
               help="Topic file (default: the bundled Karabakh peacekeepers topic).")
 @click.option("--outlet", "outlets", multiple=True, metavar="NAME",
               help="Crawl only this outlet (repeatable). Default: every outlet.")
+@click.option("--since", help="Backfill: only articles published on or after this date/time (UTC unless an offset is given).")
+@click.option("--until", help="Backfill: only articles published up to this date (inclusive) or before this time.")
+@click.option("--gdelt/--no-gdelt", default=None,
+              help="Discover articles through the GDELT DOC API too. Default: on with --since/--until.")
+@click.option("--refresh", is_flag=True, help="Download article pages again even when their URL is already known.")
+@click.option("--per-domain", type=click.IntRange(1, 64), metavar="N",
+              help="At most N concurrent requests per domain (default 2).")
 @click.option("--no-topic-filter", is_flag=True, help="Keep off-topic articles too (still scored).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a Scrapy setting, e.g. --set DOWNLOAD_DELAY=2 (repeatable).")
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
               help="Scrapy's log level (INFO shows every dropped article and the stats).")
-def crawl(db_path, sources, topic, outlets, no_topic_filter, overrides, log_level):
-    """Crawl the outlets' feeds and sitemaps into the database.
+def crawl(db_path, sources, topic, outlets, since, until, gdelt, refresh, per_domain,
+          no_topic_filter, overrides, log_level):
+    """Crawl the outlets' feeds, sitemaps and listings into the database.
 
     Prints per outlet what was fetched, new, updated, unchanged, duplicated, off topic and
-    failed, and records the run in crawl_runs. Exits 1 when every outlet failed.
+    failed, and records the run in crawl_runs. Exits 1 when every outlet failed. An article
+    URL met before is not downloaded again (unless --refresh); feeds and sitemaps are
+    revalidated with conditional GETs.
 
     \b
     Example:
         monitor crawl --db coverage.db --outlet oc_media --outlet tass_en
+        monitor crawl --since 2024-04-01 --until 2024-06-30     # historical backfill
     """
-    from scraper.crawl import run_crawl, run_summary
+    from scraper.crawl import CrawlJob, run_crawl, run_summary
     from scraper.sources import SourcesError
     from scraper.topic import TopicError
 
     settings = {"LOG_LEVEL": log_level.upper()}
+    if per_domain:
+        settings["CONCURRENT_REQUESTS_PER_DOMAIN"] = str(per_domain)
     for pair in overrides:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--set")
         settings[key] = value
+    job = CrawlJob(db=db_path, sources=sources, outlets=list(outlets), topic=topic,
+                   topic_filter=not no_topic_filter, since=_utc_bound(since, "--since"),
+                   until=_utc_bound(until, "--until"), refresh=refresh, gdelt=gdelt, overrides=settings)
     try:
-        run_id = run_crawl(db_path, sources, list(outlets), topic, not no_topic_filter, settings)
+        run_id = run_crawl(job)
     except (SourcesError, TopicError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     run, rows = run_summary(db_path, run_id)
@@ -216,3 +235,96 @@ def demo(db_path, port, site_port, no_serve):
         raise click.ClickException(f"the demo crawl failed (exit {code})")
     if not no_serve:
         click.get_current_context().invoke(serve, db_path=db_path, host="127.0.0.1", port=port)
+
+
+SOURCES_OPTION = click.option(
+    "--sources", type=click.Path(exists=True, dir_okay=False), envvar="MONITOR_SOURCES",
+    help="Sources file (default: the bundled scraper/config/sources.toml).",
+)
+
+
+def _load_outlets(sources):
+    from scraper.sources import SourcesError, load_sources
+
+    try:
+        return load_sources(sources)
+    except SourcesError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.group()
+def sources():
+    """Inspect, validate and probe the sources file.
+
+    \b
+    Example:
+        monitor sources check --sources my-outlets.toml
+    """
+
+
+@sources.command("list")
+@SOURCES_OPTION
+def sources_list(sources):
+    """One line per outlet: name, language, country, timezone and its source types.
+
+    \b
+    Example:
+        monitor sources list
+    """
+    outlets = _load_outlets(sources)
+    click.echo(f"{'name':<22} {'lang':<4} {'cc':<2} {'timezone':<18} {'feeds':>5} {'sitemaps':>8} {'listings':>8}  title")
+    for o in outlets:
+        click.echo(f"{o.name:<22} {o.language:<4} {o.country:<2} {o.timezone:<18} {len(o.feeds):>5} "
+                   f"{len(o.sitemaps):>8} {len(o.listings):>8}  {o.title}")
+    languages = sorted({o.language for o in outlets})
+    click.echo(f"{len(outlets)} outlets in {', '.join(languages)}")
+
+
+@sources.command("check")
+@SOURCES_OPTION
+def sources_check(sources):
+    """Validate the file: names, URLs, timezones, languages, listing selectors.
+
+    Exits 1 with a message naming the outlet and key when something is wrong. Also warns
+    about a feed or sitemap URL listed by two outlets.
+
+    \b
+    Example:
+        monitor sources check --sources my-outlets.toml
+    """
+    from scraper.sources import sources_path
+
+    outlets = _load_outlets(sources)
+    owners: dict[str, str] = {}
+    for outlet in outlets:
+        for url in outlet.source_urls:
+            if url in owners:
+                click.echo(f"warning: {url} is listed by both {owners[url]} and {outlet.name}", err=True)
+            owners.setdefault(url, outlet.name)
+    click.echo(f"{sources_path(sources)}: {len(outlets)} outlets, {len(owners)} source URLs, OK")
+
+
+@sources.command("probe")
+@SOURCES_OPTION
+@click.option("--outlet", "names", multiple=True, metavar="NAME", help="Only this outlet (repeatable).")
+@click.option("--timeout", default=20.0, show_default=True, help="Seconds to wait for each URL.")
+def sources_probe(sources, names, timeout):
+    """Fetch each feed, sitemap and listing once (needs a network) and report its HTTP status,
+    item count and newest item's date. Exits 1 when an outlet has no working source.
+
+    \b
+    Example:
+        monitor sources probe --outlet oc_media --outlet news_am_en
+    """
+    from scraper.probe import probe_outlets
+    from scraper.settings import USER_AGENT
+
+    outlets = [o for o in _load_outlets(sources) if not names or o.name in names]
+    results = probe_outlets(outlets, USER_AGENT, timeout)
+    for r in results:
+        verdict = f"{r.items} items, newest {r.newest or '-'}" if r.ok else (r.error or "no items")
+        click.echo(f"{r.outlet:<22} {r.kind:<8} {r.status or '-':>4}  {verdict}  {r.url}")
+    dead = sorted({r.outlet for r in results} - {r.outlet for r in results if r.ok})
+    if dead:
+        click.echo(f"no working source: {', '.join(dead)}", err=True)
+        sys.exit(1)

@@ -1,8 +1,10 @@
-"""One crawl: every selected outlet's spider in one Scrapy process, recorded as a crawl run."""
+"""One crawl: every selected outlet's spider (and GDELT discovery) in one Scrapy process,
+recorded as a crawl run."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
@@ -13,44 +15,64 @@ from scraper.sources import load_sources, sources_path
 from scraper.store import ArticleStore
 from scraper.topic import load_topic
 
-
-def crawl_settings(db: str | os.PathLike, sources: str | os.PathLike | None = None,
-                   topic: str | os.PathLike | None = None, topic_filter: bool = True,
-                   overrides: dict[str, str] | None = None) -> Settings:
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "scraper.settings")
-    settings = get_project_settings()
-    settings.set("MONITOR_DB", str(db), priority="cmdline")
-    settings.set("MONITOR_SOURCES", str(sources_path(sources)), priority="cmdline")
-    if topic:
-        settings.set("MONITOR_TOPIC", str(topic), priority="cmdline")
-    settings.set("MONITOR_TOPIC_FILTER", topic_filter, priority="cmdline")
-    for key, value in (overrides or {}).items():
-        settings.set(key, value, priority="cmdline")
-    return settings
+GDELT = "gdelt"
 
 
-def run_crawl(db: str | os.PathLike, sources: str | os.PathLike | None = None,
-              outlets: list[str] | None = None, topic: str | os.PathLike | None = None,
-              topic_filter: bool = True, overrides: dict[str, str] | None = None) -> int:
-    """Crawl the outlets (all of the sources file when none are named); return the run's id.
+@dataclass
+class CrawlJob:
+    db: str | os.PathLike
+    sources: str | os.PathLike | None = None
+    outlets: list[str] = field(default_factory=list)  # empty: every outlet of the sources file
+    topic: str | os.PathLike | None = None
+    topic_filter: bool = True
+    since: str | None = None  # date or UTC time, as DateWindow.from_bounds takes them
+    until: str | None = None
+    refresh: bool = False  # download known article URLs again
+    gdelt: bool | None = None  # None: on when the crawl has a window
+    overrides: dict[str, str] = field(default_factory=dict)  # Scrapy settings
 
-    Runs the Twisted reactor, so it can be called once per process.
-    """
-    known = load_sources(sources)
-    names = outlets or [o.name for o in known]
+    @property
+    def uses_gdelt(self) -> bool:
+        return self.gdelt if self.gdelt is not None else bool(self.since or self.until)
+
+    def settings(self) -> Settings:
+        os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "scraper.settings")
+        settings = get_project_settings()
+        values = {
+            "MONITOR_DB": str(self.db),
+            "MONITOR_SOURCES": str(sources_path(self.sources)),
+            "MONITOR_TOPIC_FILTER": self.topic_filter,
+            "MONITOR_SINCE": self.since,
+            "MONITOR_UNTIL": self.until,
+            "MONITOR_REFRESH": self.refresh,
+            # The source cache lives beside the database it serves.
+            "HTTPCACHE_DIR": str(Path(self.db).resolve()) + "-httpcache",
+        }
+        if self.topic:
+            values["MONITOR_TOPIC"] = str(self.topic)
+        for key, value in {**values, **self.overrides}.items():
+            settings.set(key, value, priority="cmdline")
+        return settings
+
+
+def run_crawl(job: CrawlJob) -> int:
+    """Crawl the job's outlets; return the run's id. Runs Twisted's reactor: once per process."""
+    known = load_sources(job.sources)
+    names = job.outlets or [o.name for o in known]
     unknown = sorted(set(names) - {o.name for o in known})
     if unknown:
-        raise ValueError(f"no outlet named {', '.join(unknown)} in {sources_path(sources)}")
-    topic_name = load_topic(topic).name  # fail before crawling if the topic file is bad
+        raise ValueError(f"no outlet named {', '.join(unknown)} in {sources_path(job.sources)}")
+    topic_name = load_topic(job.topic).name  # fail before crawling if the topic file is bad
 
-    settings = crawl_settings(db, sources, topic, topic_filter, overrides)
-    store = ArticleStore.acquire(db)
+    settings = job.settings()
+    store = ArticleStore.acquire(job.db)
     try:
         store.upsert_outlets([o.as_row() for o in known if o.name in names])
-        run_id = store.start_run(names, topic_name, topic_filter)
+        spiders = names + ([GDELT] if job.uses_gdelt else [])
+        run_id = store.start_run(spiders, topic_name, job.topic_filter, job.since, job.until)
         settings.set("MONITOR_CRAWL_RUN_ID", run_id, priority="cmdline")
-        process = CrawlerProcess(settings, install_root_handler=True)
-        for name in names:
+        process = CrawlerProcess(settings)
+        for name in spiders:
             process.crawl(name)
         try:
             process.start()

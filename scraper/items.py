@@ -7,6 +7,7 @@ class ArticleItem(scrapy.Item):
     # Set by the spider, as met on the web.
     outlet = scrapy.Field()
     url = scrapy.Field()  # the URL as fetched (after redirects)
+    met_urls = scrapy.Field()  # every URL of the redirect chain that led here, ending with url
     fetched_at = scrapy.Field()  # ISO 8601 UTC
     title = scrapy.Field()
     published_candidates = scrapy.Field()  # raw date strings from the page, most trusted first
@@ -39,3 +40,4 @@ class ArticleItem(scrapy.Item):
     dedupe_status = scrapy.Field()  # new | updated | unchanged | duplicate
     article_id = scrapy.Field()  # the stored row this item created or updates
     replaces_original = scrapy.Field()  # a stored original this earlier-published copy displaces
+    outcome = scrapy.Field()  # why a stage dropped it: empty, outside_window, off_topic, duplicate

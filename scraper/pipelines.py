@@ -1,7 +1,8 @@
-"""Item pipelines, in order: normalise -> topic -> dedupe -> store (see ITEM_PIPELINES).
+"""Item pipelines, in order: normalise -> window -> topic -> dedupe -> store (ITEM_PIPELINES).
 
-Each stage counts what it drops or changes in the crawler's stats under ``monitor/``; the
-store stage turns those counts into the run's record when the spider closes.
+Each stage counts what it drops or changes in the crawler's stats under ``monitor/`` and
+names the outcome on the item it drops (``UrlMemory`` remembers it); the store stage turns the
+counts into the run's record when the spider closes.
 """
 
 from __future__ import annotations
@@ -16,11 +17,17 @@ from scraper.normalise.text import clean_text, clean_title, comparison_key, cont
 from scraper.normalise.urls import choose_canonical
 from scraper.store import ArticleStore
 from scraper.topic import load_topic
+from scraper.window import DateWindow
 
 
 class _StatsMixin:
     def count(self, key: str, by: int = 1) -> None:
         self.stats.inc_value(f"monitor/{key}", by)
+
+    def drop(self, item, outcome: str, message: str, log_level: str = "INFO"):
+        item["outcome"] = outcome
+        self.count(outcome)
+        raise DropItem(message, log_level=log_level)
 
 
 class NormalisePipeline(_StatsMixin):
@@ -36,14 +43,13 @@ class NormalisePipeline(_StatsMixin):
 
     def process_item(self, item):
         spider = self.crawler.spider
-        outlet = spider.outlet
+        outlet = spider.outlet_for(item)
         item["text"] = clean_text(item.get("text"))
         words = word_count(item["text"])
         if words < self.min_words:
             # An extractor handed a page without an article returns its cookie notice or
             # nothing at all; neither is an article.
-            self.count("empty_pages")
-            raise DropItem(f"No article text ({words} words) on {item['url']}", log_level="WARNING")
+            self.drop(item, "empty_pages", f"No article text ({words} words) on {item['url']}", "WARNING")
         item["title"] = clean_title(item.get("title")) or clean_title(item.get("feed_title")) or None
         item["description"] = clean_text(item.get("description")) or None
         item["authors"] = [clean_title(a) for a in item.get("authors") or [] if clean_title(a)]
@@ -71,6 +77,28 @@ class NormalisePipeline(_StatsMixin):
         return item
 
 
+class WindowPipeline(_StatsMixin):
+    """With ``--since/--until``: drops what was published outside the window, or undated."""
+
+    def __init__(self, stats, window: DateWindow):
+        self.stats, self.window = stats, window
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        return cls(crawler.stats, DateWindow.from_bounds(settings.get("MONITOR_SINCE"), settings.get("MONITOR_UNTIL")))
+
+    def process_item(self, item):
+        if self.window.is_open:
+            return item
+        if not item.get("published_at"):
+            self.drop(item, "outside_window", f"Undated, so not placed in the window: {item['url']}")
+        published = datetime.fromisoformat(item["published_at"].replace("Z", "+00:00"))
+        if not self.window.contains(published):
+            self.drop(item, "outside_window", f"Published {item['published_at']}, outside the window: {item['url']}")
+        return item
+
+
 class TopicPipeline(_StatsMixin):
     """Scores relevance; drops (and counts) what is off the story unless the filter is off."""
 
@@ -88,8 +116,7 @@ class TopicPipeline(_StatsMixin):
         item["relevance"] = match.relevance
         item["matched_terms"] = match.matched_terms
         if not match.on_topic and self.enabled:
-            self.count("off_topic")
-            raise DropItem(f"Off topic ({match.relevance}): {item['url']}", log_level="INFO")
+            self.drop(item, "off_topic", f"Off topic ({match.relevance}): {item['url']}")
         return item
 
 
@@ -132,10 +159,8 @@ class DedupePipeline(_StoreUser):
     def process_item(self, item):
         existing = self.store.by_canonical_url(item["canonical_url"])
         if item["canonical_url"] in self.seen_this_run:
-            item["dedupe_status"] = "duplicate"
-            item["duplicate_of"] = existing["id"] if existing else None
-            self.count("duplicates")
-            raise DropItem(f"Another URL of {item['canonical_url']}: {item['url']}", log_level="INFO")
+            item["article_id"] = existing["id"] if existing else None
+            self.drop(item, "duplicates", f"Another URL of {item['canonical_url']}: {item['url']}")
         self.seen_this_run.add(item["canonical_url"])
         if existing:
             changed = existing["content_hash"] != item["content_hash"]
@@ -170,16 +195,19 @@ class StorePipeline(_StoreUser):
     def open_spider(self):
         super().open_spider()
         spider = self.crawler.spider
-        self.store.upsert_outlets([spider.outlet.as_row()])
+        self.outlets_written: set[str] = set()
         self.run_id = self.settings.getint("MONITOR_CRAWL_RUN_ID") or None
         self.owns_run = self.run_id is None  # a bare `scrapy crawl` opens and closes its own
         if self.owns_run:
             self.run_id = self.store.start_run(
-                [spider.outlet.name], self.settings.get("MONITOR_TOPIC") or "default",
+                [spider.name], self.settings.get("MONITOR_TOPIC") or "default",
                 self.settings.getbool("MONITOR_TOPIC_FILTER", True),
             )
 
     def process_item(self, item):
+        if item["outlet"] not in self.outlets_written:  # the sources file's, or one discovered
+            self.store.upsert_outlets([self.crawler.spider.outlet_for(item).as_row()])
+            self.outlets_written.add(item["outlet"])
         status = item["dedupe_status"]
         if status == "unchanged":
             self.store.touch_article(item["article_id"])
@@ -207,14 +235,14 @@ class StorePipeline(_StoreUser):
             "fetched": get("articles_fetched"), "new": get("new"), "updated": get("updated"),
             "unchanged": get("unchanged"), "duplicates": get("duplicates"),
             "off_topic": get("off_topic"), "failed": failed,
-            "dates_rejected": get("dates_rejected"),
+            "dates_rejected": get("dates_rejected"), "skipped_known": get("skipped_known"),
+            "outside_window": get("outside_window") + get("entries_outside_window"),
         }
-        sources = len(spider.outlet.feeds) + len(spider.outlet.sitemaps)
-        if get("sources_failed") >= sources and not counts["fetched"]:
+        if get("sources_failed") >= spider.source_count and not counts["fetched"]:
             status, error = "failed", "no feed or sitemap could be read"
         else:
             status, error = ("partial" if failed else "ok"), None
-        self.store.record_outlet_run(self.run_id, spider.outlet.name, counts, status, error)
+        self.store.record_outlet_run(self.run_id, spider.name, counts, status, error)
         if self.owns_run:
             self.store.finish_run(self.run_id)
         super().close_spider()

@@ -38,9 +38,29 @@ MONITOR_MIN_WORDS = 30  # fewer words than this is a page without an article (co
 MONITOR_BATCH_SIZE = 50  # articles per write transaction
 MONITOR_TITLE_WINDOW_DAYS = 7  # same outlet + same title within this window is a duplicate
 
-# Normalise -> topic -> dedupe -> store.
+MONITOR_SINCE = None  # with MONITOR_UNTIL: the date window of a historical crawl (UTC)
+MONITOR_UNTIL = None
+MONITOR_REFRESH = False
+# GDELT DOC 2.0 API discovery (spiders/gdelt.py).
+MONITOR_GDELT_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
+MONITOR_GDELT_DELAY = 5.0  # seconds between API requests, as GDELT asks
+MONITOR_GDELT_CHUNK_DAYS = 3.0  # window piece per query; GDELT lists at most 250 articles
+MONITOR_GDELT_MAX_RECORDS = 250  # True downloads article pages again even when their URL is known
+
+DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt and the cache: a known article URL costs no request at all.
+    "scraper.urlmemory.UrlMemory": 50,
+}
+# Feeds, sitemaps and listings are cached and revalidated with a conditional GET (ETag,
+# Last-Modified): an unchanged feed costs one small 304. Article pages are never cached.
+HTTPCACHE_ENABLED = True
+HTTPCACHE_POLICY = "scraper.httpcache.RevalidateSourcesPolicy"
+HTTPCACHE_IGNORE_HTTP_CODES = [301, 302, 303, 307, 308, 404, 410, 429, 500, 502, 503, 504]
+
+# Normalise -> window -> topic -> dedupe -> store.
 ITEM_PIPELINES = {
     "scraper.pipelines.NormalisePipeline": 100,
+    "scraper.pipelines.WindowPipeline": 150,
     "scraper.pipelines.TopicPipeline": 200,
     "scraper.pipelines.DedupePipeline": 300,
     "scraper.pipelines.StorePipeline": 400,

@@ -15,6 +15,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from lxml import etree
+from parsel.csstranslator import HTMLTranslator
+
 DEFAULT_SOURCES = Path(__file__).parent / "config" / "sources.toml"
 
 # ISO 639-1 codes: a language outside this list is a typo, not a new language.
@@ -30,11 +33,49 @@ ISO_639_1 = frozenset(
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
 REQUIRED_KEYS = ("name", "title", "homepage", "language", "country", "timezone")
-OPTIONAL_KEYS = ("feeds", "sitemaps", "notes")
+OPTIONAL_KEYS = ("feeds", "sitemaps", "listings", "notes")
+LISTING_KEYS = ("url", "links", "dates", "max_pages", "first_page", "date_format")
 
 
 class SourcesError(ValueError):
     """The sources file cannot be used; the message names the outlet and the key."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A tag, section, archive or search page with article links, paged by ``{page}`` or
+    dated by ``{date}`` in its URL.
+
+    ``links`` and ``dates`` are CSS selectors, or XPath when written ``xpath:…``; ``dates``
+    (optional) reads each teaser's date, which lets a windowed crawl stop paging once a page
+    is older than the window.
+    """
+
+    url: str
+    links: str
+    dates: str | None = None
+    max_pages: int = 20
+    first_page: int = 1
+    date_format: str = "%Y-%m-%d"
+
+    def as_row(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+def compile_selector(selector: str) -> str:
+    """The XPath of a CSS (or ``xpath:``) selector; raises ValueError when it does not compile."""
+    if selector.startswith("xpath:"):
+        xpath = selector[len("xpath:"):]
+    else:
+        try:
+            xpath = HTMLTranslator().css_to_xpath(selector)
+        except Exception as exc:  # cssselect raises several unrelated types
+            raise ValueError(f"CSS selector {selector!r} does not compile: {exc}") from None
+    try:
+        etree.XPath(xpath)
+    except etree.XPathSyntaxError as exc:
+        raise ValueError(f"XPath {xpath!r} does not compile: {exc}") from None
+    return xpath
 
 
 @dataclass(frozen=True)
@@ -47,12 +88,18 @@ class Outlet:
     timezone: str
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
+    listings: tuple[Listing, ...] = ()
     notes: str = ""
+    discovered: bool = False  # found through a discovery source, not listed in a sources file
+
+    @property
+    def source_urls(self) -> list[str]:
+        return [*self.feeds, *self.sitemaps, *(listing.url for listing in self.listings)]
 
     @property
     def domains(self) -> list[str]:
-        """Hosts the outlet publishes on: its homepage, feeds and sitemaps."""
-        hosts = {urlsplit(url).hostname for url in (self.homepage, *self.feeds, *self.sitemaps)}
+        """Hosts the outlet publishes on: its homepage, feeds, sitemaps and listings."""
+        hosts = {urlsplit(url).hostname for url in (self.homepage, *self.source_urls)}
         return sorted(h for h in hosts if h)
 
     def as_row(self) -> dict:
@@ -65,6 +112,8 @@ class Outlet:
             "timezone": self.timezone,
             "feeds": list(self.feeds),
             "sitemaps": list(self.sitemaps),
+            "listings": [listing.as_row() for listing in self.listings] or None,
+            "discovered": int(self.discovered),
         }
 
 
@@ -122,8 +171,9 @@ def _check_outlet(entry: dict, where: str, problems: _Problems) -> Outlet | None
             if not _is_web_url(url):
                 problems.add(where, key, f"{url!r} is not an http(s) URL")
         urls[key] = tuple(value)
-    if not urls.get("feeds") and not urls.get("sitemaps") and len(urls) == 2:
-        problems.add(where, "feeds", "an outlet needs at least one feed or sitemap")
+    listings = _check_listings(entry.get("listings", []), where, problems)
+    if not urls.get("feeds") and not urls.get("sitemaps") and not listings and len(urls) == 2:
+        problems.add(where, "feeds", "an outlet needs at least one feed, sitemap or listing")
     if not isinstance(entry.get("notes", ""), str):
         problems.add(where, "notes", "must be a string")
     if len(problems.messages) > before:
@@ -137,8 +187,40 @@ def _check_outlet(entry: dict, where: str, problems: _Problems) -> Outlet | None
         timezone=entry["timezone"],
         feeds=urls["feeds"],
         sitemaps=urls["sitemaps"],
+        listings=tuple(listings),
         notes=entry.get("notes", ""),
     )
+
+
+def _check_listings(value: object, where: str, problems: _Problems) -> list[Listing]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        problems.add(where, "listings", "must be [[outlet.listings]] tables")
+        return []
+    listings = []
+    for number, entry in enumerate(value, start=1):
+        key = f"listings #{number}"
+        before = len(problems.messages)
+        for unknown in sorted(set(entry) - set(LISTING_KEYS)):
+            problems.add(where, f"{key}.{unknown}", f"is not a known key (known: {', '.join(LISTING_KEYS)})")
+        url = entry.get("url")
+        if not _is_web_url(url) or not ("{page}" in url or "{date}" in url):
+            problems.add(where, f"{key}.url", f"{url!r} must be an http(s) URL with {{page}} or {{date}}")
+        for selector_key in ("links", "dates"):
+            selector = entry.get(selector_key)
+            if selector is None and selector_key == "dates":
+                continue
+            try:
+                if not isinstance(selector, str):
+                    raise ValueError("a CSS selector (or xpath:…) is required")
+                compile_selector(selector)
+            except ValueError as exc:
+                problems.add(where, f"{key}.{selector_key}", str(exc))
+        for int_key in ("max_pages", "first_page"):
+            if int_key in entry and (not isinstance(entry[int_key], int) or entry[int_key] < 0):
+                problems.add(where, f"{key}.{int_key}", "must be a whole number")
+        if len(problems.messages) == before:
+            listings.append(Listing(**entry))
+    return listings
 
 
 def parse_sources(text: str, origin: str = "sources file") -> list[Outlet]:

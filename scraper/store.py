@@ -17,6 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from db import open_database
+from scraper.normalise.urls import canonicalise_url
 
 # Columns copied from a normalised item into the articles table.
 ARTICLE_COLUMNS = (
@@ -25,7 +26,8 @@ ARTICLE_COLUMNS = (
     "word_count", "relevance", "matched_terms", "content_hash", "title_key", "duplicate_of",
     "feed_guid",
 )
-COUNT_COLUMNS = ("fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "failed")
+COUNT_COLUMNS = ("fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "failed",
+                 "skipped_known", "outside_window")
 
 
 def utc_now() -> str:
@@ -44,6 +46,8 @@ class ArticleStore:
         self.db: sqlite_utils.Database = open_database(self.path)
         self.batch_size = batch_size
         self._pending = 0
+        # Canonical article URLs requested by any spider of this process's crawl.
+        self.requested_this_run: set[str] = set()
 
     # -- sharing ---------------------------------------------------------------------------
     @classmethod
@@ -105,6 +109,24 @@ class ArticleStore:
             (outlet, title_key, low, high),
         )
 
+    # -- article URLs met -------------------------------------------------------------------
+    def url_outcome(self, canonical_url: str) -> str | None:
+        row = self.db.execute("select outcome from urls where url = ?", (canonical_url,)).fetchone()
+        return row[0] if row else None
+
+    def remember_urls(self, urls: list[str], article_id: int | None, outcome: str) -> None:
+        """Record what came of these URLs (canonicalised); a later answer replaces an earlier one."""
+        now = utc_now()
+        for url in dict.fromkeys(canonicalise_url(u) for u in urls):
+            self.db.execute(
+                "insert into urls (url, article_id, outcome, first_seen_at, last_seen_at) "
+                "values (?, ?, ?, ?, ?) on conflict(url) do update set "
+                "article_id = coalesce(excluded.article_id, article_id), outcome = excluded.outcome, "
+                "last_seen_at = excluded.last_seen_at",
+                (url, article_id, outcome, now, now),
+            )
+        self._wrote()
+
     # -- writes -----------------------------------------------------------------------------
     def _article_values(self, item: dict) -> dict:
         values = {column: item.get(column) for column in ARTICLE_COLUMNS}
@@ -157,15 +179,17 @@ class ArticleStore:
 
     # -- outlets and runs -------------------------------------------------------------------
     def upsert_outlets(self, rows: list[dict]) -> None:
+        self.commit()
         with self.db.conn:
             self.db["outlets"].upsert_all(rows, pk="name")
 
-    def start_run(self, outlets: list[str], topic: str, topic_filter: bool) -> int:
+    def start_run(self, outlets: list[str], topic: str, topic_filter: bool,
+                  since: str | None = None, until: str | None = None) -> int:
         with self.db.conn:
             table = self.db["crawl_runs"].insert(
                 {
                     "started_at": utc_now(), "status": "running", "outlets": _json(outlets),
-                    "topic": topic, "topic_filter": int(topic_filter),
+                    "topic": topic, "topic_filter": int(topic_filter), "since": since, "until": until,
                 }
             )
         return table.last_pk

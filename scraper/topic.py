@@ -51,6 +51,7 @@ class Topic:
     title: str
     threshold: float
     concepts: tuple[Concept, ...]
+    gdelt_queries: tuple[str, ...] = ()  # GDELT DOC API queries that discover the story
 
     def match(self, *texts: str) -> TopicMatch:
         """Score the given texts (title, body, …) together."""
@@ -92,6 +93,7 @@ def parse_topic(text: str, origin: str = "topic file") -> Topic:
         title=data.get("title", ""),
         threshold=float(data.get("threshold", 0.0)),
         concepts=tuple(concepts),
+        gdelt_queries=tuple(data.get("gdelt", {}).get("queries", [])),
     )
 
 

@@ -1,9 +1,11 @@
 """Generic spiders. An outlet is a declaration: its entry in the sources file fills ``outlet``.
 
 ``FeedSpider`` reads RSS 2.0, RSS 1.0 and Atom; ``SitemapSpider`` reads sitemap indexes,
-sitemaps and Google news sitemaps. Both hand each article URL to ``ArticleSpider.parse_article``
-with what the feed or sitemap said of it. Spiders yield raw values only; the pipelines parse
-dates, detect languages, dedupe and write.
+sitemaps and Google news sitemaps; ``ListingSpider`` pages through tag, section and archive
+pages. All hand each article URL to ``ArticleSpider.parse_article`` with what the source said
+of it. Spiders yield raw values only; the pipelines parse dates, detect languages, dedupe and
+write. With a date window (``--since/--until``) they skip what the source itself dates outside
+it, so a backfill downloads little beyond the window's articles.
 
 An outlet that needs more (a different link, a page quirk) is a small subclass in this package
 with ``name`` set to the outlet's name, overriding a hook: ``article_requests`` or
@@ -12,7 +14,8 @@ with ``name`` set to the outlet's name, overriding a hook: ``article_requests`` 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from functools import cached_property
 from typing import Any, Iterable
 
 import feedparser
@@ -24,7 +27,13 @@ from scrapy.utils.gz import gunzip
 
 from scraper.extract import extract_page
 from scraper.items import ArticleItem
-from scraper.sources import Outlet
+from scraper.sources import Listing, Outlet, compile_selector
+from scraper.window import DateWindow, days_in
+
+# Request meta: an article page (skipped when already known, never HTTP-cached) or a source
+# (feed, sitemap, listing: revalidated with a conditional GET).
+ARTICLE = "monitor_article"
+SOURCE = "monitor_source"
 
 
 class ArticleSpider(scrapy.Spider):
@@ -32,11 +41,38 @@ class ArticleSpider(scrapy.Spider):
 
     outlet: Outlet
 
+    def outlet_for(self, item) -> Outlet:
+        """The outlet an item belongs to (a discovery spider serves many)."""
+        return self.outlet
+
+    @property
+    def source_count(self) -> int:
+        """How many feeds, sitemaps and listings the spider starts from."""
+        return len(self.outlet.source_urls)
+
+    @cached_property
+    def window(self) -> DateWindow:
+        return DateWindow.from_bounds(self.settings.get("MONITOR_SINCE"), self.settings.get("MONITOR_UNTIL"))
+
+    @cached_property
+    def started_at(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+    def outside_window(self, raw_date: str | None, lastmod: str | None = None) -> bool:
+        """Does the source date this entry outside the window? Unknown dates are not outside."""
+        tz = self.outlet.timezone
+        return (self.window.excludes_raw(raw_date, tz, self.started_at)
+                or self.window.modified_before(lastmod, tz, self.started_at))
+
     def article_requests(self, url: str, hints: dict[str, Any]) -> Iterable[scrapy.Request]:
         """Hook: the requests for one linked article (override to rewrite or filter links)."""
         yield scrapy.Request(
-            url, callback=self.parse_article, errback=self.article_failed, cb_kwargs={"hints": hints}
+            url, callback=self.parse_article, errback=self.article_failed,
+            cb_kwargs={"hints": hints}, meta={ARTICLE: True, "dont_cache": True},
         )
+
+    def source_request(self, url: str, callback, **meta) -> scrapy.Request:
+        return scrapy.Request(url, callback=callback, errback=self.source_failed, meta={SOURCE: True, **meta})
 
     def parse_article(self, response: scrapy.http.Response, hints: dict[str, Any]):
         if not isinstance(response, scrapy.http.TextResponse):
@@ -44,17 +80,16 @@ class ArticleSpider(scrapy.Spider):
             self.logger.warning("Not an HTML page, skipped: %s", response.url)
             return
         self.count("articles_fetched")
-        page = self.page_values(response)
-        item = ArticleItem(
-            outlet=self.outlet.name,
+        yield ArticleItem(
+            outlet=hints.get("outlet", self.outlet.name),
             url=response.url,
+            met_urls=[*response.meta.get("redirect_urls", []), response.url],
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             feed_title=hints.get("title"),
             feed_published=hints.get("published"),
             feed_guid=hints.get("guid"),
-            **page,
+            **self.page_values(response),
         )
-        yield item
 
     def page_values(self, response: scrapy.http.TextResponse) -> dict[str, Any]:
         """Hook: the page's raw values. Override to add an outlet's own selectors."""
@@ -68,7 +103,7 @@ class ArticleSpider(scrapy.Spider):
 
     def _failed(self, failure, counter: str, what: str) -> None:
         if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            return  # refused by robots.txt or the offsite filter: Scrapy's own stats count it
+            return  # robots.txt, the offsite filter or an already known URL: counted elsewhere
         self.count(counter)
         self.logger.error("%s not fetched: %s (%s)", what, failure.request.url, failure.getErrorMessage())
 
@@ -81,7 +116,7 @@ class FeedSpider(ArticleSpider):
 
     def feed_requests(self) -> Iterable[scrapy.Request]:
         for url in self.outlet.feeds:
-            yield scrapy.Request(url, callback=self.parse_feed, errback=self.source_failed)
+            yield self.source_request(url, self.parse_feed)
 
     def parse_feed(self, response: scrapy.http.Response):
         feed = feedparser.parse(response.body, response_headers={"content-location": response.url})
@@ -93,15 +128,15 @@ class FeedSpider(ArticleSpider):
         self.count("feed_entries", len(feed.entries))
         for entry in feed.entries:
             link = entry.get("link")
+            published = entry.get("published") or entry.get("updated")
             if not link:
                 self.count("feed_entries_without_link")
-                continue
-            hints = {
-                "title": entry.get("title"),
-                "published": entry.get("published") or entry.get("updated"),
-                "guid": entry.get("id"),
-            }
-            yield from self.article_requests(response.urljoin(link), hints)
+            elif self.outside_window(published):
+                self.count("entries_outside_window")
+            else:
+                hints = {"title": entry.get("title"), "published": published, "guid": entry.get("id")}
+                yield from self.article_requests(response.urljoin(link), hints)
+
 
 def _local(tag: Any) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
@@ -123,13 +158,13 @@ class SitemapSpider(ArticleSpider):
 
     def sitemap_requests(self) -> Iterable[scrapy.Request]:
         for url in self.outlet.sitemaps:
-            yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.source_failed)
+            yield self.source_request(url, self.parse_sitemap)
 
     def parse_sitemap(self, response: scrapy.http.Response):
         body = response.body
         if body[:2] == b"\x1f\x8b":
             body = gunzip(body)
-        parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
+        parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
         root = etree.fromstring(body, parser) if body.strip() else None
         kind = _local(root.tag) if root is not None else ""
         if kind not in ("sitemapindex", "urlset"):
@@ -140,23 +175,77 @@ class SitemapSpider(ArticleSpider):
             loc = _child_text(entry, "loc")
             if not loc:
                 continue
+            url, lastmod = response.urljoin(loc), _child_text(entry, "lastmod")
             if kind == "sitemapindex":
+                if self.window.excludes_partition(url, self.outlet.timezone) or self.outside_window(None, lastmod):
+                    self.count("sitemaps_outside_window")
+                    continue
                 self.count("sitemaps_followed")
-                yield scrapy.Request(
-                    response.urljoin(loc), callback=self.parse_sitemap, errback=self.source_failed
-                )
+                yield self.source_request(url, self.parse_sitemap)
+                continue
+            published = _child_text(entry, "news", "publication_date")
+            if self.outside_window(published, lastmod):
+                self.count("entries_outside_window")
                 continue
             self.count("sitemap_entries")
-            hints = {
-                "title": _child_text(entry, "news", "title"),
-                "published": _child_text(entry, "news", "publication_date"),
-                "guid": None,
-            }
-            yield from self.article_requests(response.urljoin(loc), hints)
+            hints = {"title": _child_text(entry, "news", "title"), "published": published, "guid": None}
+            yield from self.article_requests(url, hints)
 
 
-class OutletSpider(FeedSpider, SitemapSpider):
-    """One outlet: every feed and sitemap in its sources entry."""
+class ListingSpider(ArticleSpider):
+    """Tag, section, archive and search pages: ``{page}`` pages through, ``{date}`` walks the
+    window's days. Paging stops at an empty page, at ``max_pages``, or once a page's dates
+    are all before the window."""
+
+    def listing_requests(self) -> Iterable[scrapy.Request]:
+        for number, listing in enumerate(self.outlet.listings):
+            if "{date}" in listing.url:
+                today = datetime.now(timezone.utc).date()
+                for day in days_in(self.window, today):
+                    yield self._listing_page(listing, number, day=day)
+            else:
+                yield self._listing_page(listing, number, page=listing.first_page)
+
+    def _listing_page(self, listing: Listing, number: int, page: int | None = None,
+                      day: date | None = None) -> scrapy.Request:
+        url = listing.url.replace("{page}", str(page)) if page is not None else \
+            listing.url.replace("{date}", day.strftime(listing.date_format))
+        request = self.source_request(url, self.parse_listing, listing=number, page=page)
+        if page is not None and page > listing.first_page:
+            request.errback = self.listing_ended  # running past the last page is no failure
+        return request
+
+    def parse_listing(self, response: scrapy.http.Response):
+        listing = self.outlet.listings[response.meta["listing"]]
+        links = response.xpath(compile_selector(listing.links))
+        hrefs = [link.attrib.get("href") or link.get() for link in links]
+        dates = response.xpath(compile_selector(listing.dates)).getall() if listing.dates else []
+        self.count("listing_pages")
+        if not hrefs:
+            return
+        for index, href in enumerate(hrefs):
+            published = dates[index] if len(dates) == len(hrefs) else None
+            if self.outside_window(published):
+                self.count("entries_outside_window")
+                continue
+            hints = {"title": None, "published": published, "guid": None}
+            yield from self.article_requests(response.urljoin(href), hints)
+        page = response.meta["page"]
+        if page is None or page - listing.first_page + 1 >= listing.max_pages:
+            return
+        if dates and all(self.window.before_start(d, self.outlet.timezone, self.started_at) for d in dates):
+            return  # newest first: the next pages are older still
+        yield self._listing_page(listing, response.meta["listing"], page=page + 1)
+
+    def listing_ended(self, failure) -> None:
+        if failure.check(HttpError) and failure.value.response.status == 404:
+            self.logger.info("Listing ends before %s", failure.request.url)
+            return
+        self.source_failed(failure)
+
+
+class OutletSpider(FeedSpider, SitemapSpider, ListingSpider):
+    """One outlet: every feed, sitemap and listing in its sources entry."""
 
     @classmethod
     def for_outlet(cls, outlet: Outlet) -> type[OutletSpider]:
@@ -167,5 +256,5 @@ class OutletSpider(FeedSpider, SitemapSpider):
         )
 
     async def start(self):
-        for request in (*self.feed_requests(), *self.sitemap_requests()):
+        for request in (*self.feed_requests(), *self.sitemap_requests(), *self.listing_requests()):
             yield request

@@ -14,6 +14,7 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from scraper.cli import cli
+from scraper.sources import load_sources
 from tests.conftest import ROOT, crawl, run_monitor
 
 
@@ -40,12 +41,14 @@ def test_export_csv_writes_one_row_per_distinct_article(crawled, db):
     assert dated == sorted(dated) and all(d.endswith("Z") for d in dated)
 
 
-def test_export_filters(crawled, tmp_path):
+def test_export_filters(crawled, manifest, tmp_path):
     out = tmp_path / "ru.csv"
     result = invoke("export", "--db", str(crawled[0]), "--language", "ru", "--include-duplicates", "-o", str(out))
     assert result.exit_code == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    assert len(rows) == 3 and {r["language"] for r in rows} == {"ru"}
+    russian = [p for p in manifest if p["language"] == "ru" and set(p["found_via"]) - {"gdelt"}
+               and (p["expect"] == "stored" or p["how"] in ("content_hash", "title_window"))]
+    assert len(rows) == len(russian) and {r["language"] for r in rows} == {"ru"}
     assert sum(1 for r in rows if r["duplicate_of"]) == 1
 
     result = invoke("export", "--db", str(crawled[0]), "--format", "jsonl", "--since", "2024-04-17",
@@ -73,7 +76,7 @@ def test_status_lists_runs_and_outlets(crawled):
     result = invoke("status", "--db", str(crawled[0]))
     assert result.exit_code == 0
     assert "#2" in result.output and "#1" in result.output and "completed" in result.output
-    for outlet in ("herald_en", "vestnik_ru", "yerevan_hy", "baku_az"):
+    for outlet in ("herald_en", "vestnik_ru", "yerevan_hy", "baku_az", "ararat_hy"):
         assert outlet in result.output
 
 
@@ -126,7 +129,8 @@ def test_no_topic_filter_keeps_off_topic_articles(sources, manifest, tmp_path):
 def test_scrapy_list_shows_one_spider_per_outlet(sources):
     listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True,
                             env={**os.environ, "MONITOR_SOURCES": str(sources)})
-    assert listed.stdout.split() == ["baku_az", "herald_en", "vestnik_ru", "yerevan_hy"]
+    outlets = [o.name for o in load_sources(sources)]
+    assert listed.stdout.split() == sorted([*outlets, "gdelt"])  # one per outlet, and GDELT discovery
     default = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True)
     assert len(default.stdout.split()) >= 5 and "oc_media" in default.stdout.split()
 

@@ -34,7 +34,7 @@ def test_the_bundled_sources_file_is_valid():
         (('timezone = "Asia/Tbilisi"', 'timezone = "Asia/Tbilsi"'),
          "outlet 'oc_media' (#1), key 'timezone': 'Asia/Tbilsi' is not a known IANA timezone"),
         (('feeds = ["https://oc-media.org/feed/"]', "feeds = []"),
-         "outlet 'oc_media' (#1), key 'feeds': an outlet needs at least one feed or sitemap"),
+         "outlet 'oc_media' (#1), key 'feeds': an outlet needs at least one feed, sitemap or listing"),
         (('homepage = "https://oc-media.org/"', 'homepage = "oc-media.org"'),
          "outlet 'oc_media' (#1), key 'homepage': 'oc-media.org' is not an http(s) URL"),
         (('feeds = ["https://oc-media.org/feed/"]', 'feeds = ["ftp://oc-media.org/feed"]'),
@@ -67,3 +67,34 @@ def test_not_toml_and_empty_files():
 def test_missing_file(tmp_path):
     with pytest.raises(SourcesError, match="cannot read sources file"):
         load_sources(tmp_path / "nope.toml")
+
+
+LISTING = """
+[[outlet.listings]]
+url = "https://oc-media.org/tag/karabakh/page/{page}/"
+links = "h3.entry-title a"
+dates = "xpath://time/@datetime"
+max_pages = 5
+"""
+
+
+def test_listings_are_read():
+    (outlet,) = parse_sources(GOOD.replace("feeds = [\"https://oc-media.org/feed/\"]", "feeds = []") + LISTING)
+    (listing,) = outlet.listings
+    assert (listing.links, listing.dates, listing.max_pages, listing.first_page) == (
+        "h3.entry-title a", "xpath://time/@datetime", 5, 1)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (("/page/{page}/", "/page/2/"), "key 'listings #1.url': 'https://oc-media.org/tag/karabakh/page/2/' must be an http(s) URL with {page} or {date}"),
+        (('"h3.entry-title a"', '"h3..a"'), "key 'listings #1.links': CSS selector 'h3..a' does not compile"),
+        (('"xpath://time/@datetime"', '"xpath://time[@"'), "key 'listings #1.dates': XPath '//time[@' does not compile"),
+        (("max_pages = 5", "max_pages = 5\nstop = 1"), "key 'listings #1.stop': is not a known key"),
+    ],
+)
+def test_bad_listings_name_the_key(change, message):
+    with pytest.raises(SourcesError) as error:
+        parse_sources(GOOD + LISTING.replace(*change))
+    assert message in str(error.value)

@@ -7,18 +7,24 @@ served without a charset, say); ``/status/<code>`` answers with that status.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import mimetypes
 import threading
 import tomllib
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 HERE = Path(__file__).parent
 SITE_DIR = HERE / "site"
 OUTLETS_TEMPLATE = HERE / "outlets.toml"
 MANIFEST = HERE / "manifest.toml"
 PLACEHOLDER = b"{{BASE}}"
+ALT_PLACEHOLDER = b"{{ALT_BASE}}"  # the same server as http://localhost:PORT: "another site"
+GDELT_PATH = "/gdelt/api/v2/doc/doc"
+GDELT_FIXTURE = HERE / "gdelt" / "artlist.json"
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".xml": "application/xml",
@@ -32,17 +38,42 @@ class _Handler(BaseHTTPRequestHandler):
     server: "_Server"
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        path = unquote(urlsplit(self.path).path)
+        parts = urlsplit(self.path)
+        path = unquote(parts.path)
         if path.startswith("/status/") and path[8:].isdigit():
             self._send(int(path[8:]), b"status page\n", "text/plain; charset=utf-8")
+            return
+        if path == GDELT_PATH:
+            self._send_gdelt(parse_qs(parts.query))
             return
         file = self._resolve(path)
         if file is None:
             self._send(404, b"<h1>Not found</h1>\n", "text/html; charset=utf-8")
             return
-        body = file.read_bytes().replace(PLACEHOLDER, self.server.base.encode("ascii"))
+        body = self.server.fill(file.read_bytes())
+        etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
+        if self.headers.get("If-None-Match") == etag:
+            self._send(304, b"", None, {"ETag": etag})
+            return
         content_type = CONTENT_TYPES.get(file.suffix, mimetypes.guess_type(file.name)[0] or "application/octet-stream")
-        self._send(200, body, content_type, self.server.headers_for.get(path, {}))
+        headers = {"ETag": etag, "Last-Modified": formatdate(file.stat().st_mtime, usegmt=True),
+                   **self.server.headers_for.get(path, {})}
+        self._send(200, body, content_type, headers)
+
+    def _send_gdelt(self, query: dict[str, list[str]]) -> None:
+        """GDELT DOC 2.0 ``mode=ArtList&format=json``: the fixture's articles seen between
+        ``startdatetime`` and ``enddatetime`` (YYYYMMDDHHMMSS), at most ``maxrecords``."""
+        def arg(name, default=""):
+            return query.get(name, [default])[0]
+
+        if arg("mode").lower() != "artlist" or arg("format").lower() != "json" or not arg("query"):
+            self._send(400, b"query, mode=ArtList and format=json are required\n", "text/plain; charset=utf-8")
+            return
+        start, end = arg("startdatetime", "0" * 14), arg("enddatetime", "9" * 14)
+        articles = json.loads(self.server.fill(GDELT_FIXTURE.read_bytes()))["articles"]
+        seen = [a for a in articles if start <= a["seendate"][:8] + a["seendate"][9:15] <= end]
+        body = json.dumps({"articles": seen[: int(arg("maxrecords", "75"))]} if seen else {}).encode()
+        self._send(200, body, "application/json; charset=utf-8")
 
     def _resolve(self, path: str) -> Path | None:
         root = self.server.root
@@ -55,8 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
             candidate = candidate.with_name(candidate.name + ".html")
         return candidate if candidate.is_file() else None
 
-    def _send(self, status: int, body: bytes, content_type: str, extra: dict | None = None) -> None:
-        headers = {"Content-Type": content_type, **(extra or {})}
+    def _send(self, status: int, body: bytes, content_type: str | None, extra: dict | None = None) -> None:
+        headers = {"Content-Type": content_type, **(extra or {})} if content_type else dict(extra or {})
+        self.server.log.append((self.path, status))
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -65,15 +97,19 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def log_message(self, format: str, *args) -> None:
-        self.server.requests.append(self.path)
+        pass  # requests are logged with their status in server.log
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     base: str
     root: Path
+    alt_base: str
     headers_for: dict[str, dict[str, str]]
-    requests: list[str]
+    log: list[tuple[str, int]]
+
+    def fill(self, body: bytes) -> bytes:
+        return body.replace(PLACEHOLDER, self.base.encode()).replace(ALT_PLACEHOLDER, self.alt_base.encode())
 
 
 class SampleSite:
@@ -84,15 +120,21 @@ class SampleSite:
         self.server.root = root.resolve()
         headers_file = root / "_headers.toml"
         self.server.headers_for = tomllib.loads(headers_file.read_text("utf-8")) if headers_file.exists() else {}
-        self.server.requests = []
+        self.server.log = []
         self.base = f"http://{host}:{self.server.server_address[1]}"
-        self.server.base = self.base
+        self.alt_base = f"http://localhost:{self.server.server_address[1]}"
+        self.server.base, self.server.alt_base = self.base, self.alt_base
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def requests(self) -> list[str]:
-        """Paths requested so far, in order (robots.txt included)."""
-        return self.server.requests
+        """Paths (with query) requested so far, in order, robots.txt included."""
+        return [path for path, _ in self.server.log]
+
+    @property
+    def log(self) -> list[tuple[str, int]]:
+        """(path, status) of every request so far."""
+        return self.server.log
 
     def start(self) -> "SampleSite":
         self._thread.start()
@@ -110,7 +152,7 @@ class SampleSite:
 
     def sources_toml(self) -> str:
         """The sources file for this server's outlets."""
-        return OUTLETS_TEMPLATE.read_text("utf-8").replace("{{BASE}}", self.base)
+        return self.server.fill(OUTLETS_TEMPLATE.read_bytes()).decode("utf-8")
 
     def write_sources(self, path: Path) -> Path:
         path.write_text(self.sources_toml(), encoding="utf-8")

@@ -1,0 +1,79 @@
+"""Remember every article URL the crawler met and what came of it; skip it next time.
+
+A downloader middleware: before an article request goes out, its canonicalised URL is looked
+up in the ``urls`` table, and a URL with a final answer (stored, a copy, off topic, outside the
+window, empty, gone) is not downloaded again unless the crawl asks for ``--refresh``
+(``MONITOR_REFRESH``). Server errors and time-outs have no final answer and are retried by the
+next run. The outcomes are written from Scrapy's item and error signals, so the spiders and
+pipelines need not know about it.
+"""
+
+from __future__ import annotations
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+from scraper.normalise.urls import canonicalise_url
+from scraper.store import ArticleStore
+from spiders.base import ARTICLE
+
+GONE_STATUSES = (404, 410)
+
+
+class UrlMemory:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.refresh = crawler.settings.getbool("MONITOR_REFRESH")
+        self.store: ArticleStore | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.get("MONITOR_DB"):
+            raise NotConfigured("MONITOR_DB is not set")
+        return cls(crawler)
+
+    def spider_opened(self, spider):
+        settings = self.crawler.settings
+        self.store = ArticleStore.acquire(settings.get("MONITOR_DB"), settings.getint("MONITOR_BATCH_SIZE", 50))
+
+    def spider_closed(self, spider):
+        self.store.release()
+
+    def process_request(self, request, spider=None):
+        if not request.meta.get(ARTICLE) or request.meta.get("retry_times"):
+            return None
+        url = canonicalise_url(request.url)
+        # Another URL of an article already requested in this run (a tracking-tagged link), or
+        # one that two spiders meet (an outlet's and GDELT's): one download is enough.
+        if url in self.store.requested_this_run:
+            self.crawler.stats.inc_value("monitor/duplicates")
+            raise IgnoreRequest(f"requested by another spider of this run: {request.url}")
+        outcome = None if self.refresh else self.store.url_outcome(url)
+        if outcome:
+            self.crawler.stats.inc_value("monitor/skipped_known")
+            raise IgnoreRequest(f"already known ({outcome}): {request.url}")
+        self.store.requested_this_run.add(url)
+        return None
+
+    def process_response(self, request, response, spider=None):
+        if request.meta.get(ARTICLE) and response.status in GONE_STATUSES:
+            self.store.remember_urls([request.url], None, "gone")
+        return response
+
+    def item_scraped(self, item, response, spider):
+        self.store.remember_urls(item["met_urls"] + [item["canonical_url"]], item["article_id"],
+                                 "duplicate" if item.get("duplicate_of") else "stored")
+
+    def item_dropped(self, item, response, exception, spider):
+        if item.get("outcome"):
+            self.store.remember_urls(item.get("met_urls") or [item["url"]], item.get("article_id"), item["outcome"])
+
+    def spider_error(self, failure, response, spider):
+        """A page that breaks the spider counts as failed (and is tried again next run)."""
+        if response is not None and response.meta.get(ARTICLE):
+            self.crawler.stats.inc_value("monitor/articles_failed")
