@@ -81,7 +81,7 @@ class ArticleSpider(scrapy.Spider):
             return
         self.count("articles_fetched")
         yield ArticleItem(
-            outlet=hints.get("outlet", self.outlet.name),
+            outlet=hints.get("outlet") or self.outlet.name,
             url=response.url,
             met_urls=[*response.meta.get("redirect_urls", []), response.url],
             fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),

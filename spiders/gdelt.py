@@ -41,11 +41,12 @@ def _seen_iso(seendate: str) -> str | None:
 
 
 def discovered_outlet(url: str, language: str | None) -> Outlet:
-    host = urlsplit(url).hostname or "unknown"
+    parts = urlsplit(url)
+    host = parts.hostname or "unknown"
     name = re.sub(r"[^a-z0-9]+", "_", site_of(url) or host).strip("_")
     return Outlet(
         name=name if name[:1].isalpha() else f"site_{name}",
-        title=host, homepage=f"{urlsplit(url).scheme}://{host}/",
+        title=host, homepage=f"{parts.scheme}://{parts.netloc}/",
         language=GDELT_LANGUAGES.get((language or "").lower(), "en"),
         country="", timezone="UTC", discovered=True,
     )

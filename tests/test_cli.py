@@ -147,3 +147,37 @@ def test_scrapy_crawl_runs_one_outlet_and_records_its_own_run(sources, tmp_path)
     assert [r["status"] for r in stored["crawl_runs"].rows] == ["completed"]
     assert [r["status"] for r in stored["crawl_run_outlets"].rows] == ["partial"]  # the sitemap's 404 link
     assert stored.execute("select count(*) from articles where outlet = 'yerevan_hy'").fetchone()[0] == 2
+
+
+def test_sources_list_and_check(sources):
+    listed = invoke("sources", "list", "--sources", str(sources))
+    assert listed.exit_code == 0
+    assert "ararat_en" in listed.output and listed.output.rstrip().endswith("outlets in az, en, hy, ru")
+    checked = invoke("sources", "check")  # the bundled file
+    assert checked.exit_code == 0 and "OK" in checked.output
+
+
+def test_sources_check_names_the_problem(tmp_path):
+    bad = tmp_path / "sources.toml"
+    bad.write_text('[[outlet]]\nname = "x"\ntitle = "X"\nhomepage = "https://x.example/"\nlanguage = "en"\n'
+                   'country = "GE"\ntimezone = "UTC"\n[[outlet.listings]]\nurl = "https://x.example/p/{page}"\n'
+                   'links = "a[href"\n')
+    result = CliRunner().invoke(cli, ["sources", "check", "--sources", str(bad)])
+    assert result.exit_code == 1 and "key 'listings #1.links': CSS selector 'a[href' does not compile" in result.output
+
+
+def test_sources_probe_reports_each_source(site, sources, tmp_path):
+    result = invoke("sources", "probe", "--sources", str(sources), "--outlet", "herald_en", "--outlet", "ararat_en")
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[1] + " " + line.split()[-1].replace(site.base, ""): line for line in result.output.splitlines()}
+    assert "8 items, newest 2024-05-21T07:00:00Z" in lines["feed /herald/feed.xml"]
+    assert " 200 " in lines["sitemap /herald/news-sitemap.xml"]
+    assert "3 items" in lines["listing /ararat/en/tag/peacekeepers/page/1"]
+
+    broken = tmp_path / "broken.toml"
+    broken.write_text(site.sources_toml().replace("/herald/feed.xml", "/herald/gone.xml")
+                      .replace("/herald/news-sitemap.xml", "/herald/"), encoding="utf-8")
+    result = invoke("sources", "probe", "--sources", str(broken), "--outlet", "herald_en")
+    assert result.exit_code == 1
+    assert "HTTP 404" in result.output and "not a sitemap" in result.output
+    assert "no working source: herald_en" in result.output
