@@ -11,10 +11,7 @@ from datetime import datetime, timedelta
 
 from scrapy.exceptions import DropItem, NotConfigured
 
-from scraper.normalise.dates import first_published
-from scraper.normalise.language import detect_language
-from scraper.normalise.text import clean_text, clean_title, comparison_key, content_hash, word_count
-from scraper.normalise.urls import choose_canonical
+from scraper.normalise.article import normalise_article
 from scraper.store import ArticleStore
 from scraper.topic import load_topic
 from scraper.window import DateWindow
@@ -44,36 +41,16 @@ class NormalisePipeline(_StatsMixin):
     def process_item(self, item):
         spider = self.crawler.spider
         outlet = spider.outlet_for(item)
-        item["text"] = clean_text(item.get("text"))
-        words = word_count(item["text"])
-        if words < self.min_words:
+        record, published = normalise_article(item, outlet.timezone, outlet.language)
+        if record["word_count"] < self.min_words:
             # An extractor handed a page without an article returns its cookie notice or
             # nothing at all; neither is an article.
-            self.drop(item, "empty_pages", f"No article text ({words} words) on {item['url']}", "WARNING")
-        item["title"] = clean_title(item.get("title")) or clean_title(item.get("feed_title")) or None
-        item["description"] = clean_text(item.get("description")) or None
-        item["authors"] = [clean_title(a) for a in item.get("authors") or [] if clean_title(a)]
-        item["canonical_url"] = choose_canonical(
-            item["url"], item.get("canonical_link"), item.get("og_url")
-        )
-
-        fetched_at = datetime.fromisoformat(item["fetched_at"])
-        candidates = [*(item.get("published_candidates") or []), item.get("feed_published")]
-        published = first_published(candidates, outlet.timezone, fetched_at)
-        item["published_at"] = published.iso
-        item["published_raw"] = published.raw
-        item["published_offset"] = published.offset
+            self.drop(item, "empty_pages", f"No article text ({record['word_count']} words) on {item['url']}", "WARNING")
+        item.update(record)
         if published.status != "ok":
             self.count(f"dates_{published.status}")
             if published.status in ("rejected", "unparsed"):
                 spider.logger.warning("Date %r %s on %s", published.raw, published.status, item["url"])
-
-        item["language"], item["language_source"] = detect_language(
-            item["text"], item.get("declared_language"), outlet.language
-        )
-        item["word_count"] = words
-        item["content_hash"] = content_hash(item["text"])
-        item["title_key"] = comparison_key(item["title"]) if item["title"] else None
         return item
 
 

@@ -1,0 +1,46 @@
+"""One article's raw values (as a spider yields them) to its normalised record.
+
+The normalise pipeline stage and the extraction benchmark both call ``normalise_article``, so
+what is measured is what is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from scraper.normalise.dates import PublishedTime, first_published
+from scraper.normalise.language import detect_language
+from scraper.normalise.text import clean_text, clean_title, comparison_key, content_hash, word_count
+from scraper.normalise.urls import choose_canonical
+
+
+def normalise_article(raw: dict[str, Any], timezone: str, outlet_language: str | None) -> tuple[dict[str, Any], PublishedTime]:
+    """The normalised fields of an article, and how its publication time was read.
+
+    ``raw`` holds the spider's values: url, fetched_at (ISO, aware), title, feed_title,
+    published_candidates, feed_published, description, authors, canonical_link, og_url,
+    declared_language, text. Times without an offset are read in ``timezone``.
+    """
+    text = clean_text(raw.get("text"))
+    title = clean_title(raw.get("title")) or clean_title(raw.get("feed_title")) or None
+    fetched_at = datetime.fromisoformat(raw["fetched_at"])
+    candidates = [*(raw.get("published_candidates") or []), raw.get("feed_published")]
+    published = first_published(candidates, timezone, fetched_at)
+    language, language_source = detect_language(text, raw.get("declared_language"), outlet_language)
+    record = {
+        "text": text,
+        "word_count": word_count(text),
+        "title": title,
+        "description": clean_text(raw.get("description")) or None,
+        "authors": [name for name in (clean_title(a) for a in raw.get("authors") or []) if name],
+        "canonical_url": choose_canonical(raw["url"], raw.get("canonical_link"), raw.get("og_url")),
+        "published_at": published.iso,
+        "published_raw": published.raw,
+        "published_offset": published.offset,
+        "language": language,
+        "language_source": language_source,
+        "content_hash": content_hash(text),
+        "title_key": comparison_key(title) if title else None,
+    }
+    return record, published
