@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 
 from scrapy.exceptions import DropItem, NotConfigured
 
+from scraper.dedupe import signature
 from scraper.normalise.article import normalise_article
+from scraper.normalise.urls import url_key
 from scraper.store import ArticleStore
 from scraper.topic import load_topic
 from scraper.window import DateWindow
@@ -120,44 +122,62 @@ class _StoreUser(_StatsMixin):
 
 
 class DedupePipeline(_StoreUser):
-    """Decides whether an article is new, changed, unchanged or a copy of a stored one.
+    """Decides whether an article is new, changed, unchanged or a copy, and its cluster.
 
-    - same canonical URL as a stored row: unchanged, or updated when its text changed
-      (a second URL of it met in the same run counts as a duplicate);
-    - same normalised text as a stored row under another URL: duplicate (``content_hash``);
-    - same outlet and normalised title within the window (Media Cloud's rule): duplicate.
+    - same URL key as a stored row (any spelling of its URL): unchanged, or updated when its
+      text changed (a second URL of it met in the same run counts as a duplicate);
+    - same normalised text as a stored row under another URL: a copy (``content_hash``);
+    - same outlet and normalised title within the window (Media Cloud's rule): a copy
+      (``title_window``);
+    - otherwise a new article; if its text largely contains, or is contained in, a stored
+      one (a syndicated wire story), it joins that article's cluster (``near_text``).
+    A copy keeps a row with ``duplicate_of``; the earliest published of a pair is the original.
     """
 
     def open_spider(self):
         super().open_spider()
         self.window = timedelta(days=self.settings.getint("MONITOR_TITLE_WINDOW_DAYS", 7))
+        self.near = self.store.near_duplicates(self.settings.getfloat("MONITOR_NEAR_LSH_THRESHOLD"),
+                                               self.settings.getfloat("MONITOR_NEAR_CONTAINMENT"))
         self.seen_this_run: set[str] = set()
 
     def process_item(self, item):
-        existing = self.store.by_canonical_url(item["canonical_url"])
-        if item["canonical_url"] in self.seen_this_run:
+        item["url_key"] = url_key(item["canonical_url"])
+        existing = self.store.by_url_key(item["url_key"])
+        if item["url_key"] in self.seen_this_run:
             item["article_id"] = existing["id"] if existing else None
             self.drop(item, "duplicates", f"Another URL of {item['canonical_url']}: {item['url']}")
-        self.seen_this_run.add(item["canonical_url"])
+        self.seen_this_run.add(item["url_key"])
+        item["text_signature"] = signature(item["text"])
         if existing:
             changed = existing["content_hash"] != item["content_hash"]
             item["dedupe_status"] = "updated" if changed else "unchanged"
-            item["article_id"] = existing["id"]
-            item["duplicate_of"] = None
+            item["article_id"], item["duplicate_of"] = existing["id"], None
             return item
-        original = self.store.original_with_hash(item["content_hash"])
+
+        original, method = self.store.original_with_hash(item["content_hash"]), "content_hash"
         if not original and item.get("title_key"):
             around = item.get("published_at") or item["fetched_at"]
-            original = self.store.original_with_title(
-                item["outlet"], item["title_key"], around, self.window
-            )
-        if original and _published_earlier(item, original):
-            # The copy met first is not the original: the earliest published one is.
-            item["dedupe_status"], item["duplicate_of"] = "new", None
-            item["replaces_original"] = original["id"]
+            original = self.store.original_with_title(item["outlet"], item["title_key"], around, self.window)
+            method = "title_window"
+        if original:
+            item["cluster_id"] = original["cluster_id"]
+            item["match"] = (original["id"], method, 1.0 if method == "content_hash" else None)
+            if _published_earlier(item, original):
+                # The copy met first is not the original: the earliest published one is.
+                item["dedupe_status"], item["duplicate_of"] = "new", None
+                item["replaces_original"] = original["id"]
+            else:
+                item["dedupe_status"], item["duplicate_of"] = "duplicate", original["id"]
             return item
-        item["duplicate_of"] = original["id"] if original else None
-        item["dedupe_status"] = "duplicate" if original else "new"
+
+        item["dedupe_status"], item["duplicate_of"] = "new", None
+        near = self.near.best_match(item["text_signature"]) if item["text_signature"] else None
+        if near:
+            matched_id, score = near
+            item["cluster_id"] = self.store.cluster_of(matched_id)
+            item["match"] = (matched_id, "near_text", round(score, 3))
+            self.count("near_duplicates")
         return item
 
 
@@ -194,6 +214,8 @@ class StorePipeline(_StoreUser):
             item["article_id"] = self.store.insert_article(item, self.run_id)
             if item.get("replaces_original"):
                 self.store.make_original(item["article_id"], item["replaces_original"])
+            if item.get("match"):
+                self.store.record_duplicate(item["article_id"], *item["match"])
         # An earlier copy displacing the stored original adds no distinct article: the pair
         # was counted as new when its first member was stored.
         copy = status == "duplicate" or item.get("replaces_original")

@@ -37,6 +37,12 @@ MONITOR_CRAWL_RUN_ID = None  # set by `monitor crawl`; a bare `scrapy crawl` ope
 MONITOR_MIN_WORDS = 30  # fewer words than this is a page without an article (counted as failed)
 MONITOR_BATCH_SIZE = 50  # articles per write transaction
 MONITOR_TITLE_WINDOW_DAYS = 7  # same outlet + same title within this window is a duplicate
+# Near-duplicate texts (syndication), measured in docs/dedupe.md: the LSH index returns
+# candidates whose shingle Jaccard is likely above MONITOR_NEAR_LSH_THRESHOLD; a candidate
+# joins the cluster when the share of the shorter text inside the longer one reaches
+# MONITOR_NEAR_CONTAINMENT.
+MONITOR_NEAR_LSH_THRESHOLD = 0.3
+MONITOR_NEAR_CONTAINMENT = 0.6
 
 MONITOR_SINCE = None  # with MONITOR_UNTIL: the date window of a historical crawl (UTC)
 MONITOR_UNTIL = None

@@ -17,14 +17,15 @@ from typing import Any
 import sqlite_utils
 
 from db import open_database
-from scraper.normalise.urls import canonicalise_url
+from scraper.dedupe import NearDuplicateIndex, Signature
+from scraper.normalise.urls import canonicalise_url, url_key
 
 # Columns copied from a normalised item into the articles table.
 ARTICLE_COLUMNS = (
     "url", "canonical_url", "outlet", "title", "published_at", "published_raw",
     "published_offset", "language", "language_source", "authors", "description", "text",
     "word_count", "relevance", "matched_terms", "content_hash", "title_key", "duplicate_of",
-    "feed_guid",
+    "feed_guid", "url_key", "cluster_id",
 )
 COUNT_COLUMNS = ("fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "failed",
                  "skipped_known", "outside_window")
@@ -46,8 +47,9 @@ class ArticleStore:
         self.db: sqlite_utils.Database = open_database(self.path)
         self.batch_size = batch_size
         self._pending = 0
-        # Canonical article URLs requested by any spider of this process's crawl.
+        # URL keys of the articles requested by any spider of this process's crawl.
         self.requested_this_run: set[str] = set()
+        self._near: NearDuplicateIndex | None = None
 
     # -- sharing ---------------------------------------------------------------------------
     @classmethod
@@ -82,16 +84,25 @@ class ArticleStore:
         row = cursor.fetchone()
         return dict(zip([c[0] for c in cursor.description], row)) if row else None
 
-    def by_canonical_url(self, canonical_url: str) -> dict | None:
-        return self._one(
-            "select id, content_hash from articles where canonical_url = ?",
-            (canonical_url,),
-        )
+    def by_url_key(self, key: str) -> dict | None:
+        return self._one("select id, content_hash from articles where url_key = ? order by id limit 1", (key,))
+
+    def cluster_of(self, article_id: int) -> int:
+        return self.db.execute("select cluster_id from articles where id = ?", (article_id,)).fetchone()[0]
+
+    def near_duplicates(self, lsh_threshold: float, min_containment: float) -> NearDuplicateIndex:
+        """The process's near-duplicate index, built once from the stored signatures."""
+        if self._near is None:
+            self._near = NearDuplicateIndex(lsh_threshold, min_containment)
+            for article_id, shingles, blob in self.db.execute(
+                    "select article_id, shingles, minhash from text_signatures"):
+                self._near.add(article_id, Signature.from_bytes(blob, shingles))
+        return self._near
 
     def original_with_hash(self, content_hash: str) -> dict | None:
         """The first stored article (not itself a duplicate) with this text."""
         return self._one(
-            "select id, published_at from articles where content_hash = ? and duplicate_of is null "
+            "select id, published_at, cluster_id from articles where content_hash = ? and duplicate_of is null "
             "order by id limit 1",
             (content_hash,),
         )
@@ -104,26 +115,27 @@ class ArticleStore:
         low = (moment - window).strftime("%Y-%m-%dT%H:%M:%SZ")
         high = (moment + window).strftime("%Y-%m-%dT%H:%M:%SZ")
         return self._one(
-            "select id, published_at from articles where outlet = ? and title_key = ? and duplicate_of is null "
+            "select id, published_at, cluster_id from articles where outlet = ? and title_key = ? and duplicate_of is null "
             "and coalesce(published_at, first_seen_at) between ? and ? order by id limit 1",
             (outlet, title_key, low, high),
         )
 
     # -- article URLs met -------------------------------------------------------------------
-    def url_outcome(self, canonical_url: str) -> str | None:
-        row = self.db.execute("select outcome from urls where url = ?", (canonical_url,)).fetchone()
+    def url_outcome(self, key: str) -> str | None:
+        """What came of the article URL with this key, if it was met before."""
+        row = self.db.execute("select outcome from urls where url_key = ? limit 1", (key,)).fetchone()
         return row[0] if row else None
 
     def remember_urls(self, urls: list[str], article_id: int | None, outcome: str) -> None:
-        """Record what came of these URLs (canonicalised); a later answer replaces an earlier one."""
+        """Record what came of these URLs; a later answer replaces an earlier one."""
         now = utc_now()
         for url in dict.fromkeys(canonicalise_url(u) for u in urls):
             self.db.execute(
-                "insert into urls (url, article_id, outcome, first_seen_at, last_seen_at) "
-                "values (?, ?, ?, ?, ?) on conflict(url) do update set "
+                "insert into urls (url, url_key, article_id, outcome, first_seen_at, last_seen_at) "
+                "values (?, ?, ?, ?, ?, ?) on conflict(url) do update set "
                 "article_id = coalesce(excluded.article_id, article_id), outcome = excluded.outcome, "
                 "last_seen_at = excluded.last_seen_at",
-                (url, article_id, outcome, now, now),
+                (url, url_key(url), article_id, outcome, now, now),
             )
         self._wrote()
 
@@ -140,11 +152,27 @@ class ArticleStore:
         values.update(first_seen_at=now, last_seen_at=now, crawl_run_id=run_id)
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        cursor = self.db.execute(
+        article_id = self.db.execute(
             f"insert into articles ({columns}) values ({marks})", tuple(values.values())
-        )
+        ).lastrowid
+        if values["cluster_id"] is None:  # alone so far: its own cluster
+            self.db.execute("update articles set cluster_id = id where id = ?", (article_id,))
+        self._save_signature(article_id, item.get("text_signature"))
         self._wrote()
-        return cursor.lastrowid
+        return article_id
+
+    def _save_signature(self, article_id: int, sig: Signature | None) -> None:
+        if sig is None:
+            return
+        self.db.execute("insert or replace into text_signatures (article_id, shingles, minhash) values (?, ?, ?)",
+                        (article_id, sig.shingles, sig.to_bytes()))
+        if self._near is not None:
+            self._near.replace(article_id, sig)
+
+    def record_duplicate(self, article_id: int, duplicate_of: int, method: str, similarity: float | None) -> None:
+        self.db.execute(
+            "insert or replace into duplicates (article_id, duplicate_of, method, similarity, found_at) "
+            "values (?, ?, ?, ?, ?)", (article_id, duplicate_of, method, similarity, utc_now()))
 
     def make_original(self, article_id: int, former_original: int) -> None:
         """``article_id`` replaces ``former_original`` as the original of its copies."""
@@ -169,12 +197,14 @@ class ArticleStore:
             (now, article_id),
         )
         values = self._article_values(item)
-        del values["url"], values["canonical_url"]  # identity stays as first seen
+        for identity in ("url", "canonical_url", "url_key", "cluster_id", "duplicate_of"):
+            del values[identity]  # as first stored: a new text does not make another article
         values.update(last_seen_at=now, crawl_run_id=run_id)
         assignments = ", ".join(f"{column} = ?" for column in values)
         self.db.execute(
             f"update articles set {assignments} where id = ?", (*values.values(), article_id)
         )
+        self._save_signature(article_id, item.get("text_signature"))
         self._wrote()
 
     # -- outlets and runs -------------------------------------------------------------------

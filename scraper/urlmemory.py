@@ -13,7 +13,7 @@ from __future__ import annotations
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from scraper.normalise.urls import canonicalise_url
+from scraper.normalise.urls import url_key
 from scraper.store import ArticleStore
 from spiders.base import ARTICLE
 
@@ -47,7 +47,7 @@ class UrlMemory:
     def process_request(self, request, spider=None):
         if not request.meta.get(ARTICLE) or request.meta.get("retry_times"):
             return None
-        url = canonicalise_url(request.url)
+        url = url_key(request.url)
         # Another URL of an article already requested in this run (a tracking-tagged link), or
         # one that two spiders meet (an outlet's and GDELT's): one download is enough.
         if url in self.store.requested_this_run:

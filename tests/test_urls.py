@@ -1,6 +1,6 @@
 import pytest
 
-from scraper.normalise.urls import canonicalise_url, choose_canonical, site_of
+from scraper.normalise.urls import canonicalise_url, choose_canonical, site_of, url_key
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,56 @@ def test_choose_canonical(fetched, canonical_link, og_url, expected):
 )
 def test_site_of(url, site):
     assert site_of(url) == site
+
+
+KEY = "news.example/world/story"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://news.example/world/story",
+        "http://news.example/world/story",                      # http/https
+        "https://www.news.example/world/story",                 # www.
+        "https://m.news.example/world/story",                   # m.
+        "https://mobile.news.example/world/story",              # mobile.
+        "https://amp.news.example/world/story",                 # amp. host
+        "https://news.example/amp/world/story",                 # /amp/ prefix
+        "https://news.example/world/story/amp/",                # /amp suffix
+        "https://news.example/world/story?amp=1",               # ?amp=1
+        "https://news.example/world/story?outputType=amp",      # outputType=amp
+        "https://news.example/world/story/",                    # trailing slash
+        "https://news.example/world/story/index.html",          # index page
+        "https://news.example:443/world/story",                 # default port
+        "https://news.example/world/story?utm_source=x&fbclid=y",  # tracking
+        "https://news.example/world/story;jsessionid=ABC123",   # session in the path
+        "https://NEWS.example/world/story#comments",            # host case, fragment
+    ],
+)
+def test_url_key_folds_every_spelling_of_one_page(url):
+    assert url_key(url) == KEY
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("https://x.example/a?b=2&a=1", "https://x.example/a?a=1&b=2"),  # parameter order
+        ("https://x.example/%D0%BC%D0%B8%D1%80", "https://x.example/%d0%bc%d0%b8%d1%80"),  # escape case
+        ("https://x.example/%D0%BC%D0%B8%D1%80", "https://x.example/мир"),  # escaped or not
+    ],
+)
+def test_url_key_equal(a, b):
+    assert url_key(a) == url_key(b)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("https://x.example/a", "https://x.example/b"),
+        ("https://x.example/a?id=1", "https://x.example/a?id=2"),  # a real parameter stays
+        ("https://en.x.example/a", "https://ru.x.example/a"),  # language editions differ
+        ("https://x.example/example/a", "https://x.example/a"),  # only the "amp" segment goes
+    ],
+)
+def test_url_key_different(a, b):
+    assert url_key(a) != url_key(b)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 # Query parameters that identify a click, a campaign or a session, never the page.
 TRACKING_PARAMS = frozenset(
@@ -18,6 +18,13 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # Host prefixes that serve the same site to other devices.
 SAME_SITE_PREFIXES = re.compile(r"^(www\d*|m|mobile|amp)\.")
+
+
+# Parameters that only select the AMP rendering of the same page.
+AMP_PARAMS = {("amp", "1"), ("amp", ""), ("amp", "true"), ("outputtype", "amp")}
+INDEX_PAGES = re.compile(r"/(index|default)\.(html?|php|aspx?)$", re.IGNORECASE)
+PATH_SESSION = re.compile(r";(jsessionid|phpsessid|sid)=[^/?#]*", re.IGNORECASE)
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def _is_tracking(name: str) -> bool:
@@ -62,3 +69,20 @@ def choose_canonical(fetched_url: str, *declared: str | None) -> str:
         if urlsplit(absolute).scheme in ("http", "https") and site_of(absolute) == site_of(fetched_url):
             return canonicalise_url(absolute)
     return canonicalise_url(fetched_url)
+
+
+def url_key(url: str) -> str:
+    """The identity of the page a URL shows, for dedupe: two URLs with the same key are one
+    article. Folds http/https, www./m./mobile./amp. hosts, /amp/ paths and ?amp=1 or
+    outputType=amp, index pages, trailing slashes, default ports, percent-encoding case,
+    parameter order, and tracking and session parameters. Not a URL: it has no scheme.
+    """
+    parts = urlsplit(canonicalise_url(url))
+    host = SAME_SITE_PREFIXES.sub("", parts.netloc)
+    path = PATH_SESSION.sub("", parts.path)
+    path = quote(unquote(path), safe=PATH_SAFE)  # one spelling of each escaped character
+    segments = [s for s in path.split("/") if s.lower() != "amp"]
+    path = INDEX_PAGES.sub("/", "/".join(segments)).rstrip("/") or "/"
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                   if (k.lower(), v.lower()) not in AMP_PARAMS)
+    return host + path + (f"?{urlencode(query)}" if query else "")
