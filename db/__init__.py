@@ -54,5 +54,8 @@ def open_database(path: str | os.PathLike) -> sqlite_utils.Database:
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
     db.enable_wal()
+    # In WAL mode NORMAL never corrupts the database; a power cut may lose the last commits,
+    # which the next crawl fetches again. FULL would fsync every batch.
+    db.execute("PRAGMA synchronous = NORMAL")
     migrate(db)
     return db

@@ -148,13 +148,16 @@ def serve(db_path, host, port):
 @click.option("--outlet", "outlets", multiple=True, metavar="NAME", help="Only this outlet (repeatable).")
 @click.option("--language", "languages", multiple=True, metavar="CODE", help="Only this ISO 639-1 language (repeatable).")
 @click.option("--include-duplicates", is_flag=True, help="Also export rows that copy another article.")
+@click.option("--one-per-cluster", is_flag=True,
+              help="One row per syndication cluster: its earliest published article (cluster_size counts the rest).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
-def export(db_path, fmt, since, until, outlets, languages, include_duplicates, output):
+def export(db_path, fmt, since, until, outlets, languages, include_duplicates, one_per_cluster, output):
     """Export articles as UTF-8 CSV (with a header row) or JSON Lines, oldest first.
 
     \b
     Example:
         monitor export --since 2024-04-01 --until 2024-06-30 --language ru -o ru.csv
+        monitor export --one-per-cluster -o stories.csv   # each wire story once
     """
     from db import open_database
     from scraper.export import WRITERS, select_articles
@@ -163,7 +166,7 @@ def export(db_path, fmt, since, until, outlets, languages, include_duplicates, o
         raise click.ClickException(f"no database at {db_path}: run `monitor crawl` first")
     db = open_database(db_path)
     rows = select_articles(db, _utc_bound(since, "--since"), _utc_bound(until, "--until"),
-                           outlets, languages, include_duplicates)
+                           outlets, languages, include_duplicates, one_per_cluster)
     if output:
         with open(output, "w", encoding="utf-8", newline="") as out:
             count = WRITERS[fmt](rows, out)

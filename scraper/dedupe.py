@@ -1,7 +1,7 @@
 """Near-duplicate texts: the same wire story republished with edits.
 
-Each text becomes a set of word shingles (``SHINGLE_WORDS`` consecutive words of its folded
-form) and a MinHash signature of that set. An LSH index over the signatures returns, without
+Each text becomes a set of word shingles (``SHINGLE_WORDS`` consecutive words of a paragraph,
+folded) and a MinHash signature of that set. An LSH index over the signatures returns, without
 comparing pairs, the stored texts likely to share many shingles; each candidate is then scored
 by *containment*: the share of the shorter text's shingles found in the longer one, estimated
 from the MinHash Jaccard and the two set sizes. Containment, not Jaccard, because a copy is
@@ -16,7 +16,8 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
 
 from scraper.normalise.text import comparison_key
 
@@ -28,23 +29,32 @@ SCHEME = "affine32"  # datasketch 2's hashing: 32-bit values, stored as four byt
 
 @dataclass(frozen=True)
 class Signature:
-    minhash: LeanMinHash
+    hashvalues: np.ndarray  # NUM_PERM uint32 MinHash values
     shingles: int  # size of the shingle set
 
     def to_bytes(self) -> bytes:
-        return self.minhash.hashvalues.astype("<u4").tobytes()
+        return self.hashvalues.astype("<u4").tobytes()
 
     @classmethod
     def from_bytes(cls, blob: bytes, shingles: int) -> "Signature":
-        values = np.frombuffer(blob, dtype="<u4").astype(np.uint32)
-        return cls(LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME), shingles)
+        return cls(np.frombuffer(blob, dtype="<u4").astype(np.uint32), shingles)
+
+    def jaccard(self, other: "Signature") -> float:
+        return float(np.count_nonzero(self.hashvalues == other.hashvalues)) / len(self.hashvalues)
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
-    words = comparison_key(text).split()
-    if len(words) < size:
-        return set()
-    return {" ".join(words[i:i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
+    """Runs of ``size`` words of each paragraph (a shorter paragraph is one shingle). No
+    shingle spans two paragraphs, so reordered or dropped paragraphs leave the rest intact."""
+    grams = set()
+    for paragraph in text.split("\n"):
+        words = comparison_key(paragraph).split()
+        if len(words) < size:
+            if words:
+                grams.add(" ".join(words).encode("utf-8"))
+            continue
+        grams.update(" ".join(words[i:i + size]).encode("utf-8") for i in range(len(words) - size + 1))
+    return grams if len(grams) >= size else set()
 
 
 # Drawing the permutations is a third of a MinHash's cost: draw them once. CRC-32 hashes the
@@ -61,39 +71,88 @@ def signature(text: str) -> Signature | None:
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_PERMUTATIONS,
                       hashfunc=_hash_shingle)
     minhash.update_batch(list(grams))
-    return Signature(LeanMinHash(minhash), len(grams))
+    return Signature(minhash.hashvalues.astype(np.uint32), len(grams))
 
 
 def containment(a: Signature, b: Signature) -> float:
     """Estimated share of the smaller shingle set that is in the other one."""
-    jaccard = a.minhash.jaccard(b.minhash)
+    jaccard = a.jaccard(b)
     common = jaccard * (a.shingles + b.shingles) / (1 + jaccard)
     return min(1.0, common / min(a.shingles, b.shingles))
 
 
+class BandedLSH:
+    """Locality-sensitive hashing of MinHash signatures in bands (as datasketch's MinHashLSH,
+    with its choice of bands and rows for the threshold), built for a fast rebuild.
+
+    Each band of ``rows`` hash values is mixed into one 64-bit key. The signatures stored in
+    the database are indexed in bulk as one sorted key array per band (numpy, a few bytes per
+    article), queried by binary search; articles added since go into a dict per band.
+    """
+
+    def __init__(self, threshold: float, num_perm: int = NUM_PERM):
+        self.bands, self.rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+        odd = np.random.RandomState(SEED).randint(1, 2**62, size=self.rows, dtype=np.int64)
+        self._mix = (odd.astype(np.uint64) << np.uint64(1)) | np.uint64(1)
+        self._sorted: list[tuple[np.ndarray, np.ndarray]] = []
+        self._recent: list[dict[int, list[int]]] = [{} for _ in range(self.bands)]
+
+    def _keys(self, matrix: np.ndarray) -> np.ndarray:
+        """(n, num_perm) hash values -> (n, bands) band keys."""
+        cut = matrix[:, : self.bands * self.rows].astype(np.uint64)
+        return (cut.reshape(len(matrix), self.bands, self.rows) * self._mix).sum(axis=2, dtype=np.uint64)
+
+    def build(self, ids: np.ndarray, matrix: np.ndarray) -> None:
+        keys = self._keys(matrix)
+        self._sorted = []
+        for band in range(self.bands):
+            order = np.argsort(keys[:, band], kind="stable")
+            self._sorted.append((keys[order, band], ids[order]))
+
+    def insert(self, key: int, hashvalues: np.ndarray) -> None:
+        for band, band_key in enumerate(self._keys(hashvalues[None, :])[0].tolist()):
+            self._recent[band].setdefault(band_key, []).append(key)
+
+    def query(self, hashvalues: np.ndarray) -> set[int]:
+        found: set[int] = set()
+        for band, band_key in enumerate(self._keys(hashvalues[None, :])[0]):
+            if self._sorted:
+                keys, ids = self._sorted[band]
+                low, high = np.searchsorted(keys, band_key, "left"), np.searchsorted(keys, band_key, "right")
+                found.update(ids[low:high].tolist())
+            found.update(self._recent[band].get(int(band_key), ()))
+        return found
+
+
 class NearDuplicateIndex:
-    """The LSH index of every stored text's signature, keyed by article id."""
+    """Every stored text's signature, keyed by article id, behind a banded LSH."""
 
     def __init__(self, lsh_threshold: float, min_containment: float):
-        self.lsh = MinHashLSH(threshold=lsh_threshold, num_perm=NUM_PERM)
+        self.lsh = BandedLSH(lsh_threshold)
         self.min_containment = min_containment
         self.signatures: dict[int, Signature] = {}
 
-    def add(self, article_id: int, sig: Signature) -> None:
-        self.lsh.insert(article_id, sig.minhash, check_duplication=False)
-        self.signatures[article_id] = sig
+    def load(self, rows: list[tuple[int, int, bytes]]) -> None:
+        """Index (article id, shingle count, signature bytes) rows in bulk."""
+        if not rows:
+            return
+        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        matrix = np.frombuffer(b"".join(row[2] for row in rows), dtype="<u4").reshape(len(rows), -1)
+        self.lsh.build(ids, matrix)
+        for (article_id, shingle_count, _), values in zip(rows, matrix):
+            self.signatures[article_id] = Signature(values, shingle_count)
 
-    def replace(self, article_id: int, sig: Signature) -> None:
-        """Index ``sig`` for the article, replacing a signature of its older text."""
-        if article_id in self.signatures:
-            self.lsh.remove(article_id)
-        self.add(article_id, sig)
+    def add(self, article_id: int, sig: Signature) -> None:
+        """Index ``sig`` for the article; a changed text's new signature replaces the old one
+        (stale band entries only return a candidate that the current signature rejects)."""
+        self.lsh.insert(article_id, sig.hashvalues)
+        self.signatures[article_id] = sig
 
     def best_match(self, sig: Signature, exclude: int | None = None) -> tuple[int, float] | None:
         """The stored article this text most likely copies (or is copied by), with its
         containment, when that reaches ``min_containment``."""
         best = None
-        for candidate in self.lsh.query(sig.minhash):
+        for candidate in self.lsh.query(sig.hashvalues):
             if candidate == exclude:
                 continue
             score = containment(sig, self.signatures[candidate])

@@ -11,7 +11,8 @@ import sqlite_utils
 EXPORT_COLUMNS = (
     "id", "outlet", "title", "url", "canonical_url", "published_at", "published_raw",
     "published_offset", "language", "language_source", "authors", "word_count", "relevance",
-    "matched_terms", "duplicate_of", "first_seen_at", "last_seen_at", "description", "text",
+    "matched_terms", "duplicate_of", "cluster_id", "cluster_size", "first_seen_at", "last_seen_at",
+    "description", "text",
 )
 
 
@@ -22,9 +23,12 @@ def select_articles(
     outlets: tuple[str, ...] = (),
     languages: tuple[str, ...] = (),
     include_duplicates: bool = False,
+    one_per_cluster: bool = False,
 ) -> Iterator[dict]:
-    """Articles oldest first. ``since``/``until`` are dates or times, compared in UTC;
-    a bare ``until`` date includes that whole day."""
+    """Articles oldest first. ``since``/``until`` are dates or times, compared in UTC; a bare
+    ``until`` date includes that whole day. ``one_per_cluster`` keeps, of each syndication
+    cluster, the earliest published article among those the other filters select;
+    ``cluster_size`` always counts the whole cluster."""
     where, params = [], []
     if since:
         where.append("published_at >= ?")
@@ -40,10 +44,18 @@ def select_articles(
         params.extend(languages)
     if not include_duplicates:
         where.append("duplicate_of is null")
-    sql = f"select {', '.join(EXPORT_COLUMNS)} from articles"
-    if where:
-        sql += " where " + " and ".join(where)
-    sql += " order by published_at is null, published_at, id"
+    columns = ", ".join(c if c != "cluster_size" else "sizes.size as cluster_size" for c in EXPORT_COLUMNS)
+    sql = f"""
+        with sizes as (select cluster_id, count(*) as size from articles group by cluster_id),
+        selected as (
+            select *, row_number() over (
+                partition by cluster_id order by published_at is null, published_at, id) as rank_in_cluster
+            from articles {"where " + " and ".join(where) if where else ""}
+        )
+        select {columns} from selected join sizes using (cluster_id)
+        {"where rank_in_cluster = 1" if one_per_cluster else ""}
+        order by published_at is null, published_at, id
+    """
     yield from db.query(sql, params)
 
 

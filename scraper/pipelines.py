@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from scrapy.exceptions import DropItem, NotConfigured
 
+from scraper import settings as defaults  # a crawler built without the project settings
 from scraper.dedupe import signature
 from scraper.normalise.article import normalise_article
 from scraper.normalise.urls import url_key
@@ -34,7 +35,7 @@ class NormalisePipeline(_StatsMixin):
 
     def __init__(self, crawler):
         self.crawler, self.stats = crawler, crawler.stats
-        self.min_words = crawler.settings.getint("MONITOR_MIN_WORDS", 30)
+        self.min_words = crawler.settings.getint("MONITOR_MIN_WORDS", defaults.MONITOR_MIN_WORDS)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -114,7 +115,7 @@ class _StoreUser(_StatsMixin):
 
     def open_spider(self):
         self.store = ArticleStore.acquire(
-            self.settings.get("MONITOR_DB"), self.settings.getint("MONITOR_BATCH_SIZE", 50)
+            self.settings.get("MONITOR_DB"), self.settings.getint("MONITOR_BATCH_SIZE", defaults.MONITOR_BATCH_SIZE)
         )
 
     def close_spider(self):
@@ -136,9 +137,10 @@ class DedupePipeline(_StoreUser):
 
     def open_spider(self):
         super().open_spider()
-        self.window = timedelta(days=self.settings.getint("MONITOR_TITLE_WINDOW_DAYS", 7))
-        self.near = self.store.near_duplicates(self.settings.getfloat("MONITOR_NEAR_LSH_THRESHOLD"),
-                                               self.settings.getfloat("MONITOR_NEAR_CONTAINMENT"))
+        self.window = timedelta(days=self.settings.getint("MONITOR_TITLE_WINDOW_DAYS", defaults.MONITOR_TITLE_WINDOW_DAYS))
+        self.near = self.store.near_duplicates(
+            self.settings.getfloat("MONITOR_NEAR_LSH_THRESHOLD", defaults.MONITOR_NEAR_LSH_THRESHOLD),
+            self.settings.getfloat("MONITOR_NEAR_CONTAINMENT", defaults.MONITOR_NEAR_CONTAINMENT))
         self.seen_this_run: set[str] = set()
 
     def process_item(self, item):

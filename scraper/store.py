@@ -94,9 +94,7 @@ class ArticleStore:
         """The process's near-duplicate index, built once from the stored signatures."""
         if self._near is None:
             self._near = NearDuplicateIndex(lsh_threshold, min_containment)
-            for article_id, shingles, blob in self.db.execute(
-                    "select article_id, shingles, minhash from text_signatures"):
-                self._near.add(article_id, Signature.from_bytes(blob, shingles))
+            self._near.load(self.db.execute("select article_id, shingles, minhash from text_signatures").fetchall())
         return self._near
 
     def original_with_hash(self, content_hash: str) -> dict | None:
@@ -167,7 +165,7 @@ class ArticleStore:
         self.db.execute("insert or replace into text_signatures (article_id, shingles, minhash) values (?, ?, ?)",
                         (article_id, sig.shingles, sig.to_bytes()))
         if self._near is not None:
-            self._near.replace(article_id, sig)
+            self._near.add(article_id, sig)
 
     def record_duplicate(self, article_id: int, duplicate_of: int, method: str, similarity: float | None) -> None:
         self.db.execute(

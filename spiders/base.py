@@ -25,7 +25,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 
-from scraper.extract import extract_page
+from scraper.extract import extract_page, response_text
 from scraper.items import ArticleItem
 from scraper.sources import Listing, Outlet, compile_selector
 from scraper.window import DateWindow, days_in
@@ -93,7 +93,7 @@ class ArticleSpider(scrapy.Spider):
 
     def page_values(self, response: scrapy.http.TextResponse) -> dict[str, Any]:
         """Hook: the page's raw values. Override to add an outlet's own selectors."""
-        return extract_page(response.text, response.url)
+        return extract_page(response_text(response), response.url)
 
     def article_failed(self, failure) -> None:
         self._failed(failure, "articles_failed", "Article")

@@ -139,7 +139,7 @@ def test_scrapy_crawl_runs_one_outlet_and_records_its_own_run(sources, tmp_path)
     db = tmp_path / "scrapy.db"
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "yerevan_hy", "-s", f"MONITOR_DB={db}",
-         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"],
+         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING", "-s", f"HTTPCACHE_DIR={tmp_path / 'cache'}"],
         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "MONITOR_SOURCES": str(sources)},
     )
     assert result.returncode == 0, result.stderr
@@ -181,3 +181,15 @@ def test_sources_probe_reports_each_source(site, sources, tmp_path):
     assert result.exit_code == 1
     assert "HTTP 404" in result.output and "not a sitemap" in result.output
     assert "no working source: herald_en" in result.output
+
+
+def test_export_one_per_cluster(crawled, db):
+    everything = list(csv.DictReader(io.StringIO(invoke("export", "--db", str(crawled[0])).output)))
+    stories = list(csv.DictReader(io.StringIO(invoke("export", "--db", str(crawled[0]), "--one-per-cluster").output)))
+    clusters = db.execute("select count(distinct cluster_id) from articles where duplicate_of is null").fetchone()[0]
+    assert len(stories) == clusters < len(everything)
+    assert len({r["cluster_id"] for r in stories}) == len(stories)
+    syndicated = [r for r in stories if int(r["cluster_size"]) > 1]
+    for story in syndicated:  # the row kept is the cluster's origin
+        origin = db.execute("select origin_id from clusters where cluster_id = ?", [story["cluster_id"]]).fetchone()[0]
+        assert int(story["id"]) == origin

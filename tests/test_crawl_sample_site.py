@@ -157,3 +157,27 @@ def test_listing_pages_are_followed_to_their_end(crawled, manifest, db, site):
     for page in listing_only:
         assert _article(db, site, page["path"]), page["path"]
     assert "/ararat/en/tag/peacekeepers/page/4" in requested  # the 404 that ends the listing
+
+
+def test_syndicated_copies_join_the_origins_cluster(db, site, manifest):
+    copies = [p for p in _pages(manifest, "stored") if p.get("cluster_of")]
+    assert len(copies) == 2
+    for page in copies:
+        copy, origin = _article(db, site, page["path"]), _article(db, site, page["cluster_of"])
+        assert copy["duplicate_of"] is None  # an article of its own outlet, not a row to hide
+        assert copy["cluster_id"] == origin["cluster_id"]
+        cluster = db.execute("select origin_id, size, outlet_count from clusters where cluster_id = ?",
+                             [copy["cluster_id"]]).fetchone()
+        assert cluster == (origin["id"], 2, 2)  # the earliest published is the origin
+        (link,) = db.query("select * from duplicates where article_id = ? or duplicate_of = ?", [copy["id"], copy["id"]])
+        assert link["method"] == "near_text" and link["similarity"] >= 0.6
+
+
+def test_no_unrelated_articles_are_merged(db, manifest):
+    multi = list(db.query("select cluster_id, size from clusters where size > 1"))
+    kept_copies = [p for p in _pages(manifest, "duplicate") if p["how"] in ("content_hash", "title_window")]
+    syndicated = [p for p in _pages(manifest, "stored") if p.get("cluster_of")]
+    assert len(multi) == len(kept_copies) + len(syndicated)
+    assert all(c["size"] == 2 for c in multi)
+    methods = {r["method"] for r in db.query("select method from duplicates")}
+    assert methods <= {"content_hash", "title_window", "near_text"}

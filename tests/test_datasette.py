@@ -106,3 +106,11 @@ def test_demo_crawls_the_sample_site_and_serves_it(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def test_clusters_view_and_syndicated_stories(datasette):
+    rows = get(datasette, "/monitor/syndicated_stories.json?_shape=objects").json()["rows"]
+    assert rows and all(r["size"] > 1 for r in rows)
+    assert {"origin_outlet", "origin_published_at", "outlets", "spread_minutes"} <= set(rows[0])
+    view = get(datasette, "/monitor/clusters")
+    assert view.status_code == 200 and "One row per syndication cluster" in view.text

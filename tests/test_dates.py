@@ -67,3 +67,57 @@ def test_first_published_falls_back_in_order_of_trust():
 def test_first_published_reports_why_nothing_fitted():
     assert first_published(["2099-01-01T00:00:00Z", None], "Asia/Baku", FETCHED).status == "rejected"
     assert first_published([None, ""], "Asia/Baku", FETCHED).status == "missing"
+
+
+LATE_FETCH = datetime(2026, 1, 10, 9, 0, tzinfo=timezone.utc)
+
+
+# Forms the region's outlets print (see ../shared/outlets-research.md), read to the minute.
+@pytest.mark.parametrize(
+    "raw, tz, utc, offset",
+    [
+        ("17 апреля 2024, 14:05", "Europe/Moscow", "2024-04-17T11:05:00Z", "+03:00"),
+        ("17 апреля 2024 г. в 14:05", "Europe/Moscow", "2024-04-17T11:05:00Z", "+03:00"),
+        ("17 квітня 2024, 14:05", "Europe/Kyiv", "2024-04-17T11:05:00Z", "+03:00"),
+        ("17.04.2024 14:05", "Europe/Moscow", "2024-04-17T11:05:00Z", "+03:00"),
+        ("17 Aprel 2024, 14:05", "Asia/Baku", "2024-04-17T10:05:00Z", "+04:00"),
+        ("17 ապրիլի 2024, 14:05", "Asia/Yerevan", "2024-04-17T10:05:00Z", "+04:00"),
+        ("ապրիլ 17, 2024", "Asia/Yerevan", "2024-04-16T20:00:00Z", "+04:00"),
+        ("17 აპრილი 2024, 14:05", "Asia/Tbilisi", "2024-04-17T10:05:00Z", "+04:00"),
+        ("2024-04-17T14:05:00+04:00", "Europe/Moscow", "2024-04-17T10:05:00Z", "+04:00"),
+        # a printed offset beats the outlet's zone
+        ("April 17, 2024 2:05 PM GMT+4", "Europe/London", "2024-04-17T10:05:00Z", "+04:00"),
+        ("6 Dekabr 2025 15:49 (UTC +04:00)", "Europe/Moscow", "2025-12-06T11:49:00Z", "+04:00"),
+        ("21 July 2025 14:01 (UTC+04:00)", "Europe/Moscow", "2025-07-21T10:01:00Z", "+04:00"),
+        ("October 7, 2023 - 15:44 AMT", "Europe/Moscow", "2023-10-07T11:44:00Z", "+04:00"),  # Armenia Time
+        ("Tue Feb 20 2018 01:00:00 GMT+0100 (Central European Standard Time)", "Asia/Baku",
+         "2018-02-20T00:00:00Z", "+01:00"),
+        # time first, brackets, labels, day-first numeric dates
+        ("10:37, 17 April 2024", "Asia/Baku", "2024-04-17T06:37:00Z", "+04:00"),
+        ("13 June 2024 [16:41]", "Asia/Baku", "2024-06-13T12:41:00Z", "+04:00"),
+        ("Tarix: 12-06-2024, 16:55", "Asia/Baku", "2024-06-12T12:55:00Z", "+04:00"),
+        ("Дата: 05.06.2024 09:30", "Europe/Moscow", "2024-06-05T06:30:00Z", "+03:00"),
+        # naive times in the outlet's zone, summer and winter
+        ("17 April 2024 14:05", "Europe/London", "2024-04-17T13:05:00Z", "+01:00"),
+        ("17 January 2024 14:05", "Europe/London", "2024-01-17T14:05:00Z", "+00:00"),
+        ("17.04.2024 14:05", "Europe/Prague", "2024-04-17T12:05:00Z", "+02:00"),
+        ("17.01.2024 14:05", "Europe/Prague", "2024-01-17T13:05:00Z", "+01:00"),
+        ("17.04.2024 14:05", "Asia/Tbilisi", "2024-04-17T10:05:00Z", "+04:00"),
+        # relative forms, against the fetch time (2024-06-20 12:00 UTC)
+        ("2 hours ago", "Asia/Baku", "2024-06-20T10:00:00Z", "+04:00"),
+        ("2 saat əvvəl", "Asia/Baku", "2024-06-20T10:00:00Z", "+04:00"),
+        ("15 dəqiqə əvvəl", "Asia/Baku", "2024-06-20T11:45:00Z", "+04:00"),
+        ("2 часа назад", "Europe/Moscow", "2024-06-20T10:00:00Z", "+03:00"),
+    ],
+)
+def test_printed_forms_to_the_minute(raw, tz, utc, offset):
+    fetched = LATE_FETCH if "2025" in raw else FETCHED  # 2025 is in FETCHED's future
+    result = parse_published(raw, tz, fetched)
+    assert (result.status, result.iso, result.offset) == ("ok", utc, offset)
+    assert result.raw == raw
+
+
+@pytest.mark.parametrize("raw, tz, day", [("вчера", "Europe/Moscow", "2024-06-19"),
+                                         ("dünən", "Asia/Baku", "2024-06-19")])
+def test_yesterday(raw, tz, day):
+    assert parse_published(raw, tz, FETCHED).iso[:10] == day

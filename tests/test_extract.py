@@ -64,3 +64,45 @@ def test_time_element_is_a_last_resort():
 
 def test_unparseable_document():
     assert extract_page("", "https://news.example/a")["text"] == ""
+
+
+@pytest.mark.parametrize(
+    "head, url, expected",
+    [
+        # the URL's day is fixed at publication: the candidate that agrees with it goes first
+        ('<meta property="article:published_time" content="2024-05-02T10:00:00+04:00">'
+         '<meta name="date" content="2024-04-17T14:05:00+04:00">',
+         "https://news.example/2024/04/17/story", "2024-04-17T14:05:00+04:00"),
+        # when none agrees, the page's own order stands (the URL alone dates nothing)
+        ('<meta property="article:published_time" content="2024-05-02T10:00:00+04:00">',
+         "https://news.example/2024/4/17/story", "2024-05-02T10:00:00+04:00"),
+        # an offset may put the same moment on the previous or next day in UTC
+        ('<meta property="article:published_time" content="2024-04-16T22:00:00Z">',
+         "https://news.example/2024/04/17/story", "2024-04-16T22:00:00Z"),
+    ],
+)
+def test_url_date_settles_disagreeing_candidates(head, url, expected):
+    assert extract_page(page(head), url)["published_candidates"][0] == expected
+
+
+@pytest.mark.parametrize(
+    "head, h1, expected",
+    [
+        ('<meta property="og:title" content="Peacekeepers leave Karabakh | News Example">', "", "Peacekeepers leave Karabakh"),
+        ('<meta property="og:title" content="News Example - Peacekeepers leave Karabakh">', "", "Peacekeepers leave Karabakh"),
+        ('<meta property="og:title" content="Peacekeepers leave Karabakh - Daily Wire">', "Peacekeepers leave Karabakh",
+         "Peacekeepers leave Karabakh"),
+        ('<meta property="og:title" content="News Example">', "Peacekeepers leave", "Peacekeepers leave"),
+        # a title that merely contains a dash keeps it
+        ('<meta property="og:title" content="Baku - Moscow talks end">', "", "Baku - Moscow talks end"),
+    ],
+)
+def test_site_name_is_not_part_of_the_title(head, h1, expected):
+    html = f'<html lang="en"><head>{head}</head><body>{f"<h1>{h1}</h1>" if h1 else ""}{BODY}</body></html>'
+    assert extract_page(html, "https://www.news-example.com/a")["title"] == expected
+
+
+def test_author_that_is_the_site_or_a_byline_prefix():
+    head = ld(**{"@type": "NewsArticle", "author": {"@type": "Organization", "name": "News Example"}}) + \
+        '<meta name="author" content="By Ann Smith">'
+    assert extract_page(page(head), "https://news-example.com/a")["authors"] == ["Ann Smith"]

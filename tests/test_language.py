@@ -42,3 +42,50 @@ def test_detection_repeats():
 )
 def test_declared_code(tag, code):
     assert declared_code(tag) == code
+
+
+# Labelled texts written for these tests (tests/data/languages.tsv): label, kind, text.
+def _labelled():
+    from pathlib import Path
+    path = Path(__file__).parent / "data" / "languages.tsv"
+    rows = [line.split("\t", 2) for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    return [(label, kind, text, detect_language(text)[0]) for label, kind, text in rows]
+
+
+LABELLED = _labelled()
+
+
+def test_labelled_set_is_large_and_covers_the_languages():
+    assert len(LABELLED) >= 300
+    assert {label for label, *_ in LABELLED} == {"en", "ru", "hy", "az", "uk", "tr", "ka", "de", "fr"}
+
+
+@pytest.mark.parametrize("kind, target", [("body", 0.99), ("headline", 0.95)])
+def test_accuracy_targets(kind, target):
+    rows = [(label, got) for label, k, _, got in LABELLED if k == kind]
+    assert sum(label == got for label, got in rows) / len(rows) >= target
+
+
+def test_never_confused():
+    for label, _, text, got in LABELLED:
+        assert not (label == "az" and got == "tr"), text
+        assert not (label == "hy" and got == "et"), text
+        assert not (label == "tr" and got == "az"), text
+        # Ukrainian written with its own letters is never called Russian (a headline without
+        # і ї є ґ can be: nothing in its letters tells them apart).
+        if label == "uk" and any(c in text for c in "іїєґІЇЄҐ"):
+            assert got == "uk", text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Футбольний клуб призначив тренера, повідомили в міністерстві", ("uk", "langdetect")),
+        ("Ереван заявил, что с ним решение не обсуждали", ("ru", "letters")),
+        ("Qarabağ xəbər", (None, "outlet")),  # too short to judge
+        ("Xankəndi yolu bağlanıb, sakinlər narahatdır", ("az", "letters")),
+    ],
+)
+def test_letters_settle_close_pairs(text, expected):
+    assert detect_language(text) == expected

@@ -8,6 +8,7 @@
 - ``text_signatures``: each article's MinHash, so the near-duplicate index is rebuilt from the
   database instead of from the texts.
 - the ``clusters`` view: size, origin (the earliest published member), outlets, spread.
+- the full-text index's update trigger fires only when the title or text changes.
 """
 
 import sqlite_utils
@@ -34,7 +35,19 @@ group by a.cluster_id
 """
 
 
+# The full-text index is rewritten only when the indexed columns change: a re-crawl that
+# touches last_seen_at, or the cluster bookkeeping, must not re-index the whole text.
+FTS_UPDATE_TRIGGER = """
+CREATE TRIGGER "articles_au" AFTER UPDATE OF "title", "text" ON "articles" BEGIN
+  INSERT INTO "articles_fts" ("articles_fts", rowid, "title", "text") VALUES('delete', old.rowid, old."title", old."text");
+  INSERT INTO "articles_fts" (rowid, "title", "text") VALUES (new.rowid, new."title", new."text");
+END
+"""
+
+
 def migrate(db: sqlite_utils.Database) -> None:
+    db.execute('DROP TRIGGER IF EXISTS "articles_au"')
+    db.execute(FTS_UPDATE_TRIGGER)
     articles = db["articles"]
     articles.add_column("url_key", str)
     articles.add_column("cluster_id", int)

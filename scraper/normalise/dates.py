@@ -22,6 +22,96 @@ RFC_822 = re.compile(
     r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
     r"(?:\s*(?:[+-]\d{4}|[A-Za-z]{1,5}))?$"
 )
+# Month names of the region's languages (genitive and nominative, common abbreviations) in
+# English: dateparser then reads them with its English data only, which is fast and never
+# guesses the language from a single word.
+MONTHS = {
+    1: "января январь янв січня січень січ yanvar yanvarı hunvari hunvar հունվարի հունվար "
+       "იანვარი იანვრის ocak",
+    2: "февраля февраль фев лютого лютий лют fevral fevralı փետրվարի փետրվար თებერვალი "
+       "თებერვლის şubat",
+    3: "марта март мар березня березень бер mart martı մարտի մարտ მარტი მარტის",
+    4: "апреля апрель апр квітня квітень кві aprel apreli ապրիլի ապրիլ აპრილი აპრილის nisan",
+    5: "мая май травня травень тра may mayıs mayı մայիսի մայիս მაისი მაისის",
+    6: "июня июнь июн червня червень чер iyun iyunu հունիսի հունիս ივნისი ივნისის haziran",
+    7: "июля июль июл липня липень лип iyul iyulu հուլիսի հուլիս ივლისი ივლისის temmuz",
+    8: "августа август авг серпня серпень сер avqust avqustu օգոստոսի օգոստոս აგვისტო "
+       "აგვისტოს ağustos",
+    9: "сентября сентябрь сен вересня вересень вер sentyabr sentyabrı սեպտեմբերի սեպտեմբեր "
+       "სექტემბერი სექტემბრის eylül",
+    10: "октября октябрь окт жовтня жовтень жов oktyabr oktyabrı հոկտեմբերի հոկտեմբեր "
+        "ოქტომბერი ოქტომბრის ekim",
+    11: "ноября ноябрь ноя листопада листопад лис noyabr noyabrı նոյեմբերի նոյեմբեր "
+        "ნოემბერი ნოემბრის kasım",
+    12: "декабря декабрь дек грудня грудень гру dekabr dekabrı դեկտեմբերի դեկտեմբեր "
+        "დეკემბერი დეკემბრის aralık",
+}
+ENGLISH_MONTHS = ("January February March April May June July August September October "
+                  "November December").split()
+_MONTH_OF = {name: ENGLISH_MONTHS[n - 1] for n, names in MONTHS.items() for name in names.split()}
+_MONTH_WORD = re.compile(
+    r"(?<!\w)(" + "|".join(sorted(map(re.escape, _MONTH_OF), key=len, reverse=True)) + r")\.?(?!\w)",
+    re.IGNORECASE,
+)
+# Zone abbreviations the region's outlets print; dateparser reads "AMT" as Amazon Time.
+ZONE_ABBREVIATIONS = {"AMT": "+04:00", "AZT": "+04:00", "GET": "+04:00", "MSK": "+03:00",
+                      "GMT": "+00:00", "UTC": "+00:00"}
+_ZONE_WORD = re.compile(r"\b(AMT|AZT|GET|MSK)\b")
+# "(UTC +04:00)", "UTC+4", "GMT+4", "GMT +04:00", "GMT+0400" -> " +04:00"
+_UTC_OFFSET = re.compile(r"\(?\s*\b(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*\)?")
+# A label before the time: "Tarix: ", "Дата: ", "Published: ", "Обновлено: "
+_LABEL = re.compile(r"^\s*[^\W\d_][^\d:]{0,30}:\s*(?=\d)")
+# "13 June 2024 [16:41]", "17.04.2024 | 14:05", "October 7, 2023 - 15:44"
+_BRACKETS = re.compile(r"[\[\]()|]|\s[-–—•]\s|,(?=\s*\d{1,2}:\d{2})")
+# "(Central European Standard Time)": a zone's name beside an offset already given.
+_PAREN_WORDS = re.compile(r"\([^()\d]*\)")
+# Russian "2024 г. в 14:05"
+_RU_YEAR = re.compile(r"(?<=\d)\s*г\.?(?=\s|,|$)|\s+в(?=\s+\d{1,2}:\d{2})")
+# Day-first numeric dates, as printed in the region: 17.04.2024, 12-06-2024 (optional time).
+_NUMERIC_DMY = re.compile(
+    r"^(\d{1,2})[.-](\d{1,2})[.-](\d{4})(?:[,\sT]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*([+-]\d{2}:\d{2})?$"
+)
+# Azerbaijani relative times, which dateparser does not know.
+_AZ_RELATIVE = re.compile(r"(\d+)\s*(saniyə|dəqiqə|saat|gün|həftə|ay|il)\s+(?:əvvəl|öncə)", re.IGNORECASE)
+_AZ_UNITS = {"saniyə": "seconds", "dəqiqə": "minutes", "saat": "hours", "gün": "days", "həftə": "weeks",
+             "ay": "months", "il": "years"}
+_AZ_DAYS = {"dünən": "yesterday", "bu gün": "today", "bugün": "today", "srağagün": "2 days ago"}
+
+
+def preclean(raw: str) -> str:
+    """A printed time in a form dateparser reads: labels, brackets and separators dropped,
+    zone names and "(UTC +04:00)" as an offset, month names in English."""
+    text = " ".join(raw.split())
+    text = _LABEL.sub("", text)
+    text = _UTC_OFFSET.sub(
+        lambda m: f" {m.group(1)}{int(m.group(2)):02d}:{m.group(3) or '00'}", text)
+    text = _ZONE_WORD.sub(lambda m: ZONE_ABBREVIATIONS[m.group(1)], text)
+    text = _PAREN_WORDS.sub(" ", text)
+    text = _BRACKETS.sub(" ", text)
+    text = _RU_YEAR.sub(" ", text)
+    text = _AZ_RELATIVE.sub(lambda m: f"{m.group(1)} {_AZ_UNITS[m.group(2).lower()]} ago", text)
+    lowered = text.lower()
+    if lowered in _AZ_DAYS:
+        text = _AZ_DAYS[lowered]
+    text = _MONTH_WORD.sub(lambda m: _MONTH_OF[m.group(1).lower()], text)
+    return " ".join(text.split())
+
+
+def _numeric_dmy(text: str) -> datetime | None:
+    match = _NUMERIC_DMY.match(text)
+    if not match:
+        return None
+    day, month, year, hour, minute, second, offset = match.groups()
+    try:
+        moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
+    except ValueError:
+        return None
+    if offset:
+        sign = -1 if offset[0] == "-" else 1
+        moment = moment.replace(tzinfo=timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))))
+    return moment
+
+
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=timezone.utc)
 # Clocks and outlets' timezone settings drift; an hour ahead of the fetch is still plausible.
 FUTURE_TOLERANCE = timedelta(hours=1)
@@ -70,15 +160,22 @@ def _parse_any(raw: str, zone: ZoneInfo, fetched_at: datetime) -> datetime | Non
     parsed = _parse_fast(raw)
     if parsed is not None:
         return parsed
-    relative_base = fetched_at.astimezone(zone).replace(tzinfo=None)
-    return dateparser.parse(
-        raw,
-        settings={
-            "RELATIVE_BASE": relative_base,
-            "PREFER_DATES_FROM": "past",
-            "RETURN_AS_TIMEZONE_AWARE": False,
-        },
-    )
+    text = preclean(raw)
+    parsed = _numeric_dmy(text) or _parse_fast(text)
+    if parsed is not None:
+        return parsed
+    settings = {
+        "RELATIVE_BASE": fetched_at.astimezone(zone).replace(tzinfo=None),
+        "PREFER_DATES_FROM": "past",
+        "DATE_ORDER": "DMY",
+    }
+    if text.isascii():
+        # English words (or none) only: English data is enough and many times faster.
+        parsed = dateparser.parse(text, languages=["en"], settings=settings)
+        if parsed is not None:
+            return parsed
+    settings.pop("DATE_ORDER")
+    return dateparser.parse(text, settings=settings)
 
 
 def parse_published(raw: str | None, tz_name: str, fetched_at: datetime) -> PublishedTime:

@@ -17,8 +17,14 @@ DetectorFactory.seed = 0  # langdetect samples randomly; a fixed seed makes resu
 
 # Scripts used by one language only.
 SCRIPT_LANGUAGES = {"ARMENIAN": "hy", "GEORGIAN": "ka"}
-# Letters of Azerbaijani Latin that Turkish does not use.
+# Letters of Azerbaijani Latin that Turkish does not use: ə always, q and x in native words
+# (Qarabağ, xəbər, yaxşı); Turkish writes k and h there.
 AZERBAIJANI_LETTERS = re.compile(r"[əƏ]")
+AZERBAIJANI_QX = re.compile(r"[qxQX]")
+# Cyrillic letters of Ukrainian that Russian lacks, and of Russian that Ukrainian lacks.
+UKRAINIAN_LETTERS = re.compile(r"[іїєґІЇЄҐ]")
+RUSSIAN_LETTERS = re.compile(r"[ыэёъЫЭЁЪ]")
+CYRILLIC_CODES = {"ru", "uk", "bg", "mk", "sr", "be"}
 # How sure langdetect must be before it overrides what the page declares.
 CONFIDENT = 0.90
 MIN_LETTERS = 20
@@ -66,8 +72,20 @@ def detect_language(
     best = guesses[0]
     code = best.lang.split("-")[0]  # zh-cn -> zh
 
+    if code in CYRILLIC_CODES:
+        # langdetect confuses the East Slavic pair (and Bulgarian) on short texts; their
+        # alphabets differ by a few letters.
+        ukrainian, russian = len(UKRAINIAN_LETTERS.findall(sample)), len(RUSSIAN_LETTERS.findall(sample))
+        if ukrainian and not russian and code != "uk":
+            return "uk", "letters"
+        if russian and not ukrainian and code in ("uk", "bg", "mk"):
+            return "ru", "letters"
+        if code == "bg" and not ukrainian and "ъ" not in sample.lower():
+            return "ru", "letters"  # Bulgarian writes ъ in most sentences, Russian rarely
     if code in ("tr", "az") or AZERBAIJANI_LETTERS.search(sample):
-        if len(AZERBAIJANI_LETTERS.findall(sample)) >= 2:
+        if AZERBAIJANI_LETTERS.search(sample):
+            return "az", "letters"  # Turkish never writes ə
+        if code == "tr" and len(AZERBAIJANI_QX.findall(sample)) >= 2:
             return "az", "letters"
         if "az" in (declared, outlet_language) and code == "tr":
             return ("az", "declared") if declared == "az" else ("az", "outlet")
