@@ -83,44 +83,62 @@ def containment(a: Signature, b: Signature) -> float:
 
 class BandedLSH:
     """Locality-sensitive hashing of MinHash signatures in bands (as datasketch's MinHashLSH,
-    with its choice of bands and rows for the threshold), built for a fast rebuild.
+    with its choice of bands and rows for the threshold), held compactly for a fast rebuild.
 
-    Each band of ``rows`` hash values is mixed into one 64-bit key. The signatures stored in
-    the database are indexed in bulk as one sorted key array per band (numpy, a few bytes per
-    article), queried by binary search; articles added since go into a dict per band.
+    Each band of ``rows`` hash values is mixed into one 64-bit key, salted per band so that all
+    bands share one sorted key array with the article ids beside it (numpy: 16 bytes an article
+    and band), searched by bisection for all bands at once. Articles added since the last merge
+    wait in a dict; they are merged in when they reach a quarter of the sorted part, so merging
+    costs O(log n) sorts per article.
     """
+
+    MIN_MERGE = 2_000
 
     def __init__(self, threshold: float, num_perm: int = NUM_PERM):
         self.bands, self.rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
-        odd = np.random.RandomState(SEED).randint(1, 2**62, size=self.rows, dtype=np.int64)
-        self._mix = (odd.astype(np.uint64) << np.uint64(1)) | np.uint64(1)
-        self._sorted: list[tuple[np.ndarray, np.ndarray]] = []
-        self._recent: list[dict[int, list[int]]] = [{} for _ in range(self.bands)]
+        draw = np.random.RandomState(SEED).randint(1, 2**62, size=self.rows + self.bands, dtype=np.int64)
+        self._mix = (draw[: self.rows].astype(np.uint64) << np.uint64(1)) | np.uint64(1)
+        self._salt = draw[self.rows:].astype(np.uint64) << np.uint64(2)
+        self._keys_sorted = np.empty(0, dtype=np.uint64)
+        self._ids_sorted = np.empty(0, dtype=np.int64)
+        self._pending_ids: list[int] = []
+        self._pending_keys: list[np.ndarray] = []
+        self._pending: dict[int, list[int]] = {}
 
     def _keys(self, matrix: np.ndarray) -> np.ndarray:
-        """(n, num_perm) hash values -> (n, bands) band keys."""
+        """(n, num_perm) hash values -> (n, bands) salted band keys."""
         cut = matrix[:, : self.bands * self.rows].astype(np.uint64)
-        return (cut.reshape(len(matrix), self.bands, self.rows) * self._mix).sum(axis=2, dtype=np.uint64)
+        mixed = (cut.reshape(len(matrix), self.bands, self.rows) * self._mix).sum(axis=2, dtype=np.uint64)
+        return mixed ^ self._salt
 
     def build(self, ids: np.ndarray, matrix: np.ndarray) -> None:
-        keys = self._keys(matrix)
-        self._sorted = []
-        for band in range(self.bands):
-            order = np.argsort(keys[:, band], kind="stable")
-            self._sorted.append((keys[order, band], ids[order]))
+        self._merge(np.asarray(ids, dtype=np.int64), self._keys(matrix))
+
+    def _merge(self, ids: np.ndarray, keys: np.ndarray) -> None:
+        all_keys = np.concatenate([self._keys_sorted, keys.ravel()])
+        all_ids = np.concatenate([self._ids_sorted, np.repeat(ids, self.bands)])
+        order = np.argsort(all_keys, kind="stable")
+        self._keys_sorted, self._ids_sorted = all_keys[order], all_ids[order]
 
     def insert(self, key: int, hashvalues: np.ndarray) -> None:
-        for band, band_key in enumerate(self._keys(hashvalues[None, :])[0].tolist()):
-            self._recent[band].setdefault(band_key, []).append(key)
+        band_keys = self._keys(hashvalues[None, :])[0]
+        self._pending_ids.append(key)
+        self._pending_keys.append(band_keys)
+        for band_key in band_keys.tolist():
+            self._pending.setdefault(band_key, []).append(key)
+        if len(self._pending_ids) >= max(self.MIN_MERGE, len(self._keys_sorted) // (4 * self.bands)):
+            self._merge(np.array(self._pending_ids, dtype=np.int64), np.array(self._pending_keys))
+            self._pending_ids, self._pending_keys, self._pending = [], [], {}
 
     def query(self, hashvalues: np.ndarray) -> set[int]:
+        band_keys = self._keys(hashvalues[None, :])[0]
+        low = np.searchsorted(self._keys_sorted, band_keys, "left")
+        high = np.searchsorted(self._keys_sorted, band_keys, "right")
         found: set[int] = set()
-        for band, band_key in enumerate(self._keys(hashvalues[None, :])[0]):
-            if self._sorted:
-                keys, ids = self._sorted[band]
-                low, high = np.searchsorted(keys, band_key, "left"), np.searchsorted(keys, band_key, "right")
-                found.update(ids[low:high].tolist())
-            found.update(self._recent[band].get(int(band_key), ()))
+        for start, stop in zip(low[high > low].tolist(), high[high > low].tolist()):
+            found.update(self._ids_sorted[start:stop].tolist())
+        for band_key in band_keys.tolist():
+            found.update(self._pending.get(band_key, ()))
         return found
 
 
