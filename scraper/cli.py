@@ -12,6 +12,11 @@ import click
 
 from scraper import __version__
 
+SOURCES_OPTION = click.option(
+    "--sources", type=click.Path(exists=True, dir_okay=False), envvar="MONITOR_SOURCES",
+    help="Sources file (default: the bundled scraper/config/sources.toml).",
+)
+
 DB_OPTION = click.option(
     "--db", "db_path", envvar="MONITOR_DB", default="monitor.db", show_default=True,
     type=click.Path(dir_okay=False), help="SQLite database file (or set MONITOR_DB).",
@@ -73,6 +78,8 @@ def cli():
 @click.option("--gdelt/--no-gdelt", default=None,
               help="Discover articles through the GDELT DOC API too. Default: on with --since/--until.")
 @click.option("--refresh", is_flag=True, help="Download article pages again even when their URL is already known.")
+@click.option("--job-dir", type=click.Path(file_okay=False),
+              help="Keep each spider's queue here: a crawl stopped by SIGTERM/SIGINT resumes from it next time.")
 @click.option("--per-domain", type=click.IntRange(1, 64), metavar="N",
               help="At most N concurrent requests per domain (default 2).")
 @click.option("--no-topic-filter", is_flag=True, help="Keep off-topic articles too (still scored).")
@@ -81,7 +88,7 @@ def cli():
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
               help="Scrapy's log level (INFO shows every dropped article and the stats).")
-def crawl(db_path, sources, topic, outlets, since, until, gdelt, refresh, per_domain,
+def crawl(db_path, sources, topic, outlets, since, until, gdelt, refresh, job_dir, per_domain,
           no_topic_filter, overrides, log_level):
     """Crawl the outlets' feeds, sitemaps and listings into the database.
 
@@ -109,11 +116,15 @@ def crawl(db_path, sources, topic, outlets, since, until, gdelt, refresh, per_do
         settings[key] = value
     job = CrawlJob(db=db_path, sources=sources, outlets=list(outlets), topic=topic,
                    topic_filter=not no_topic_filter, since=_utc_bound(since, "--since"),
-                   until=_utc_bound(until, "--until"), refresh=refresh, gdelt=gdelt, overrides=settings)
+                   until=_utc_bound(until, "--until"), refresh=refresh, gdelt=gdelt, job_dir=job_dir,
+                   overrides=settings)
     try:
         run_id = run_crawl(job)
     except (SourcesError, TopicError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
+    if run_id is None:
+        click.echo("Every outlet asked for is being crawled by another process: nothing to do.", err=True)
+        return
     run, rows = run_summary(db_path, run_id)
     _print_run(run, rows)
     if run["status"] == "failed":
@@ -122,21 +133,32 @@ def crawl(db_path, sources, topic, outlets, since, until, gdelt, refresh, per_do
 
 @cli.command()
 @DB_OPTION
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--host", default=None,
+              help="Interface to bind.  [default: 127.0.0.1; 0.0.0.0 with --public]")
 @click.option("--port", default=8001, show_default=True, type=int, help="Port to listen on.")
-def serve(db_path, host, port):
-    """Browse the database in Datasette, with the project's metadata.
+@click.option("--public", is_flag=True,
+              help="Serve other machines: bind all interfaces (0.0.0.0) with arbitrary SQL turned off; "
+                   "tables, facets, search, the canned queries and the dashboard remain.")
+def serve(db_path, host, port, public):
+    """Browse the database in Datasette, with the project's metadata and dashboard.
+
+    Binds 127.0.0.1 (this machine only) unless --public or --host says otherwise. The front
+    page leads to the coverage dashboard (/-/dashboards/coverage).
 
     \b
     Example:
         monitor serve --db monitor.db --port 8001
+        monitor serve --db monitor.db --public      # for the team: no arbitrary SQL
     """
     import uvicorn
 
     from scraper.web import make_datasette
 
-    datasette = make_datasette(db_path)
-    click.echo(f"Datasette: http://{host}:{port}/{Path(db_path).stem}/articles", err=True)
+    host = host or ("0.0.0.0" if public else "127.0.0.1")
+    datasette = make_datasette(db_path, public=public)
+    shown = "127.0.0.1" if host == "0.0.0.0" else host
+    click.echo(f"Datasette: http://{shown}:{port}/-/dashboards/coverage (articles: /{Path(db_path).stem}/articles)"
+               + (f"; public on {host}, arbitrary SQL off" if public else ""), err=True)
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning", lifespan="on")
 
 
@@ -147,44 +169,74 @@ def serve(db_path, host, port):
 @click.option("--until", help="Published up to this date (inclusive) or before this time.")
 @click.option("--outlet", "outlets", multiple=True, metavar="NAME", help="Only this outlet (repeatable).")
 @click.option("--language", "languages", multiple=True, metavar="CODE", help="Only this ISO 639-1 language (repeatable).")
+@click.option("--query", metavar="TERM",
+              help="Only articles whose title or text match this full-text query (SQLite FTS5, as Datasette's "
+                   "search box: words, \"a phrase\", prefix*, OR, NOT).")
 @click.option("--include-duplicates", is_flag=True, help="Also export rows that copy another article.")
 @click.option("--one-per-cluster", is_flag=True,
               help="One row per syndication cluster: its earliest published article (cluster_size counts the rest).")
+@click.option("--excel", is_flag=True,
+              help="CSV for spreadsheets: UTF-8 with a byte order mark, so Excel reads Armenian and Cyrillic text.")
+@click.option("--raw-cells", is_flag=True,
+              help="CSV: keep cells starting with =, +, -, @, tab or CR as they are (by default they get a "
+                   "leading ' so that a spreadsheet does not run them as formulas).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
-def export(db_path, fmt, since, until, outlets, languages, include_duplicates, one_per_cluster, output):
+def export(db_path, fmt, since, until, outlets, languages, query, include_duplicates, one_per_cluster, excel,
+           raw_cells, output):
     """Export articles as UTF-8 CSV (with a header row) or JSON Lines, oldest first.
+
+    The columns are described in docs/data-dictionary.md (and at /-/data-dictionary in
+    Datasette). CSV cells that a spreadsheet would run as a formula are prefixed with ' unless
+    --raw-cells.
 
     \b
     Example:
         monitor export --since 2024-04-01 --until 2024-06-30 --language ru -o ru.csv
         monitor export --one-per-cluster -o stories.csv   # each wire story once
+        monitor export --query 'Khojaly OR Ходжалы' --excel -o khojaly.csv
     """
+    import sqlite3
+
     from db import open_database
     from scraper.export import WRITERS, select_articles
 
+    if excel and fmt != "csv":
+        raise click.BadParameter("--excel writes CSV; leave out --format jsonl", param_hint="--excel")
     if not Path(db_path).exists():
         raise click.ClickException(f"no database at {db_path}: run `monitor crawl` first")
     db = open_database(db_path)
+    if query:
+        try:
+            db.execute("select count(*) from articles_fts where articles_fts match ?", [query]).fetchone()
+        except sqlite3.OperationalError as exc:
+            raise click.BadParameter(f"{query!r} is not a full-text query ({exc})", param_hint="--query") from None
     rows = select_articles(db, _utc_bound(since, "--since"), _utc_bound(until, "--until"),
-                           outlets, languages, include_duplicates, one_per_cluster)
+                           outlets, languages, include_duplicates, one_per_cluster, query=query)
+    encoding = "utf-8-sig" if excel else "utf-8"
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as out:
-            count = WRITERS[fmt](rows, out)
+        with open(output, "w", encoding=encoding, newline="") as out:
+            count = WRITERS[fmt](rows, out, raw_cells=raw_cells)
         click.echo(f"{count} articles written to {output}", err=True)
     else:
-        sys.stdout.reconfigure(encoding="utf-8")  # a CSV of Armenian text, whatever the locale
-        WRITERS[fmt](rows, sys.stdout)
+        # UTF-8 whatever the locale: a CSV of Armenian text (with the BOM for --excel).
+        sys.stdout.reconfigure(encoding=encoding)
+        WRITERS[fmt](rows, sys.stdout, raw_cells=raw_cells)
 
 
 @cli.command()
 @DB_OPTION
 @click.option("--runs", default=5, show_default=True, help="How many recent runs to show.")
-def status(db_path, runs):
-    """Recent crawl runs and per-outlet article totals.
+@click.option("--check", is_flag=True, help="Exit 1 when an outlet is stale (for a scheduler or a monitor to alert on).")
+def status(db_path, runs, check):
+    """Recent crawl runs, per-outlet totals and crawl health.
+
+    An outlet is STALE when its last 3 runs each listed no article or failed: a dead feed or
+    a changed layout.
 
     \b
     Example:
         monitor status --db monitor.db --runs 10
+        monitor status --check || notify-operator    # alert on stale outlets
     """
     from db import open_database
 
@@ -196,14 +248,62 @@ def status(db_path, runs):
         click.echo(f"  #{run['id']} {run['started_at']} {run['status']:<11} fetched {run['fetched'] or 0}, "
                    f"new {run['new'] or 0}, updated {run['updated'] or 0}, duplicates {run['duplicates'] or 0}, "
                    f"off-topic {run['off_topic'] or 0}, failed {run['failed'] or 0}")
-    click.echo("Articles per outlet (distinct / with copies, newest):")
-    totals = db.query(
+    click.echo("Outlets (distinct / rows, newest article; health):")
+    rows = db.query(
         "select o.name, count(a.id) as rows, sum(a.id is not null and a.duplicate_of is null) as distinct_rows, "
-        "max(a.published_at) as newest from outlets o left join articles a on a.outlet = o.name "
-        "group by o.name order by o.name"
+        "max(a.published_at) as newest, h.last_status, h.last_success_at, h.consecutive_failures, h.last_listed, "
+        "h.last_error, h.stale, h.next_crawl_at from outlets o left join articles a on a.outlet = o.name "
+        "left join outlet_health h on h.outlet = o.name group by o.name order by o.name"
     )
-    for row in totals:
-        click.echo(f"  {row['name']:<22} {row['distinct_rows'] or 0:>6} / {row['rows']:<6} {row['newest'] or '-'}")
+    stale = []
+    for row in rows:
+        health = "never crawled" if row["last_status"] is None else (
+            f"last {row['last_status']}, listed {row['last_listed'] or 0}, success {row['last_success_at'] or 'never'}, "
+            f"failures in a row {row['consecutive_failures'] or 0}, next {row['next_crawl_at']}")
+        if row["stale"]:
+            stale.append(row["name"])
+            health = "STALE: " + health + (f"; last error: {row['last_error']}" if row["last_error"] else "")
+        click.echo(f"  {row['name']:<22} {row['distinct_rows'] or 0:>6} / {row['rows']:<6} {row['newest'] or '-':<21} {health}")
+    if check and stale:
+        click.echo(f"stale: {', '.join(stale)}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--every", help="Tick at this interval: 90s, 30m, 2h, 1d.")
+@click.option("--cron", help='Tick at the times of this cron expression, e.g. "0 * * * *".')
+@SOURCES_OPTION
+@click.option("--outlet", "outlets", multiple=True, metavar="NAME", help="Only this outlet (repeatable).")
+@click.option("--max-runs", type=int, help="Stop after this many crawls (default: run until stopped).")
+@click.argument("crawl_args", nargs=-1, type=click.UNPROCESSED)
+def schedule(db_path, every, cron, sources, outlets, max_runs, crawl_args):
+    """Crawl on an interval or a cron schedule until stopped, each outlet at its own pace.
+
+    At each tick the outlets that are due are crawled by a `monitor crawl` child process. An
+    outlet is due again sooner while it keeps bringing new articles and later while it brings
+    none (between half and eight times the interval), and backs off exponentially while it
+    fails. Outlets are locked, so no two crawls of one outlet overlap (with cron-started
+    crawls either). SIGTERM/SIGINT finish the crawl in flight, record it as interrupted, and
+    exit. Arguments after `--` go to `monitor crawl`.
+
+    \b
+    Example:
+        monitor schedule --every 30m --db monitor.db
+        monitor schedule --cron "*/15 * * * *" -- --per-domain 1
+    """
+    import logging
+
+    from scraper.schedule import Schedule, Scheduler, parse_every
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        plan = Schedule(every=parse_every(every) if every else None, cron=cron)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--every/--cron") from None
+    runs = Scheduler(db=db_path, schedule=plan, sources=sources, outlets=list(outlets),
+                     crawl_args=list(crawl_args), max_runs=max_runs).run()
+    click.echo(f"{runs} crawls run", err=True)
 
 
 @cli.command()
@@ -238,12 +338,6 @@ def demo(db_path, port, site_port, no_serve):
         raise click.ClickException(f"the demo crawl failed (exit {code})")
     if not no_serve:
         click.get_current_context().invoke(serve, db_path=db_path, host="127.0.0.1", port=port)
-
-
-SOURCES_OPTION = click.option(
-    "--sources", type=click.Path(exists=True, dir_okay=False), envvar="MONITOR_SOURCES",
-    help="Sources file (default: the bundled scraper/config/sources.toml).",
-)
 
 
 def _load_outlets(sources):

@@ -3,6 +3,7 @@ recorded as a crawl run."""
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,11 +12,13 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
+from scraper.locks import OutletLock, lock_folder
 from scraper.sources import load_sources, sources_path
 from scraper.store import ArticleStore
 from scraper.topic import load_topic
 
 GDELT = "gdelt"
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -28,6 +31,7 @@ class CrawlJob:
     since: str | None = None  # date or UTC time, as DateWindow.from_bounds takes them
     until: str | None = None
     refresh: bool = False  # download known article URLs again
+    job_dir: str | os.PathLike | None = None  # persist each spider's queue here, to resume
     gdelt: bool | None = None  # None: on when the crawl has a window
     overrides: dict[str, str] = field(default_factory=dict)  # Scrapy settings
 
@@ -55,8 +59,14 @@ class CrawlJob:
         return settings
 
 
-def run_crawl(job: CrawlJob) -> int:
-    """Crawl the job's outlets; return the run's id. Runs Twisted's reactor: once per process."""
+def run_crawl(job: CrawlJob) -> int | None:
+    """Crawl the job's outlets; return the run's id, or None when every outlet is being crawled
+    by another process. Runs Twisted's reactor: once per process.
+
+    Each outlet is locked for the crawl (see ``scraper.locks``). SIGINT/SIGTERM stop it
+    gracefully: requests in flight finish, their items are stored, and the run is recorded as
+    ``interrupted``; with ``job_dir`` the next crawl resumes the rest.
+    """
     known = load_sources(job.sources)
     names = job.outlets or [o.name for o in known]
     unknown = sorted(set(names) - {o.name for o in known})
@@ -64,24 +74,37 @@ def run_crawl(job: CrawlJob) -> int:
         raise ValueError(f"no outlet named {', '.join(unknown)} in {sources_path(job.sources)}")
     topic_name = load_topic(job.topic).name  # fail before crawling if the topic file is bad
 
+    spiders = names + ([GDELT] if job.uses_gdelt else [])
+    locks = {name: OutletLock(lock_folder(job.db), name) for name in spiders}
+    for name, lock in locks.items():
+        if not lock.acquire():
+            holder = lock.holder() or {}
+            logger.warning("%s is being crawled by process %s on %s: skipped", name, holder.get("pid"), holder.get("host"))
+    spiders = [name for name in spiders if locks[name].held]
+    if not spiders:
+        return None
+
     settings = job.settings()
     store = ArticleStore.acquire(job.db)
     try:
-        store.upsert_outlets([o.as_row() for o in known if o.name in names])
-        spiders = names + ([GDELT] if job.uses_gdelt else [])
+        store.upsert_outlets([o.as_row() for o in known if o.name in spiders])
         run_id = store.start_run(spiders, topic_name, job.topic_filter, job.since, job.until)
         settings.set("MONITOR_CRAWL_RUN_ID", run_id, priority="cmdline")
         process = CrawlerProcess(settings)
+        crawlers = []
         for name in spiders:
-            process.crawl(name)
-        try:
-            process.start()
-            status = None
-        except KeyboardInterrupt:
-            status = "interrupted"
-        store.finish_run(run_id, status)
+            crawler = process.create_crawler(name)
+            if job.job_dir:  # one queue per spider: Scrapy's JOBDIR holds one spider's state
+                crawler.settings.set("JOBDIR", str(Path(job.job_dir) / name), priority="cmdline")
+            process.crawl(crawler)
+            crawlers.append(crawler)
+        process.start()
+        stopped = any(c.stats.get_value("finish_reason") == "shutdown" for c in crawlers)
+        store.finish_run(run_id, "interrupted" if stopped else None)
     finally:
         store.release()
+        for lock in locks.values():
+            lock.release()
     return run_id
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from typing import IO, Iterator
 
 import sqlite_utils
@@ -24,11 +25,13 @@ def select_articles(
     languages: tuple[str, ...] = (),
     include_duplicates: bool = False,
     one_per_cluster: bool = False,
+    query: str | None = None,
 ) -> Iterator[dict]:
     """Articles oldest first. ``since``/``until`` are dates or times, compared in UTC; a bare
     ``until`` date includes that whole day. ``one_per_cluster`` keeps, of each syndication
     cluster, the earliest published article among those the other filters select;
-    ``cluster_size`` always counts the whole cluster."""
+    ``cluster_size`` always counts the whole cluster. ``query`` is an SQLite FTS5 query over
+    title and text (articles_fts), as Datasette's search box takes it."""
     where, params = [], []
     if since:
         where.append("published_at >= ?")
@@ -42,6 +45,9 @@ def select_articles(
     if languages:
         where.append(f"language in ({', '.join('?' for _ in languages)})")
         params.extend(languages)
+    if query:
+        where.append("id in (select rowid from articles_fts where articles_fts match ?)")
+        params.append(query)
     if not include_duplicates:
         where.append("duplicate_of is null")
     columns = ", ".join(c if c != "cluster_size" else "sizes.size as cluster_size" for c in EXPORT_COLUMNS)
@@ -59,17 +65,33 @@ def select_articles(
     yield from db.query(sql, params)
 
 
-def write_csv(rows: Iterator[dict], out: IO[str]) -> int:
+# A cell a spreadsheet would run as a formula (CSV injection): it starts with one of these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# ... unless it is a plain number or a UTC offset, which no spreadsheet runs as code.
+_HARMLESS = re.compile(r"[+-]?\d+(\.\d+)?|[+-]\d{2}:\d{2}")
+
+
+def neutralise(value):
+    """``value`` with a leading ``'`` when a spreadsheet would read it as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _HARMLESS.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def write_csv(rows: Iterator[dict], out: IO[str], raw_cells: bool = False) -> int:
+    """CSV with a header row. Unless ``raw_cells``, a text cell starting with =, +, -, @, a
+    tab or a carriage return gets a leading ' so that a spreadsheet shows it as text."""
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow(row)
+        writer.writerow(row if raw_cells else {k: neutralise(v) for k, v in row.items()})
         count += 1
     return count
 
 
-def write_jsonl(rows: Iterator[dict], out: IO[str]) -> int:
+def write_jsonl(rows: Iterator[dict], out: IO[str], raw_cells: bool = False) -> int:
+    """JSON Lines: values exactly as stored (``raw_cells`` is ignored: no spreadsheet reads it)."""
     count = 0
     for row in rows:
         for key in ("authors", "matched_terms"):

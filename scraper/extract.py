@@ -244,23 +244,69 @@ def guess_single_byte_cyrillic(body: bytes) -> str | None:
 
 
 def response_text(response: Any) -> str:
-    """A Scrapy response's text, with a better guess than Scrapy's for an undeclared encoding.
+    """A Scrapy response's text, with a better guess than Scrapy's for an undeclared or wrongly
+    declared encoding.
 
-    A charset in the HTTP header, a BOM or a ``<meta>`` wins, as with ``response.text``. Without
-    any, UTF-8 is tried, then windows-1251 against KOI8-R (Scrapy's detector can take a short
-    KOI8-R page for Shift JIS); anything else is left to Scrapy. Spiders call it in place of
-    ``response.text``: ``extract_page(response_text(response), response.url)``.
+    A charset in the HTTP header, a BOM or a ``<meta>`` wins, as with ``response.text``, when
+    the body decodes strictly with it. A declared charset the bytes do not decode with (UTF-8
+    declared, windows-1251 sent) is a wrong one, and so is a single-byte charset declared for
+    bytes that are valid, non-ASCII UTF-8: the encoding is then detected as for an undeclared
+    one (logged). Without any, UTF-8 is tried, then windows-1251 against KOI8-R (Scrapy's
+    detector can take a short KOI8-R page for Shift JIS); anything else is left to Scrapy.
+    Spiders call it in place of ``response.text``:
+    ``extract_page(response_text(response), response.url)``.
     """
+    import codecs
+    import logging
+
+    from w3lib.encoding import resolve_encoding
+
+    body = response.body
     declared = getattr(response, "_declared_encoding", lambda: None)()
     if declared:
-        return response.text
-    body = response.body
+        codec = resolve_encoding(declared) or declared
+        try:
+            codec = codecs.lookup(codec).name
+            bom = getattr(response, "_bom_encoding", lambda: None)()
+            payload = body
+            for mark in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):
+                if bom and payload.startswith(mark):
+                    payload = payload[len(mark):]
+                    break
+            payload.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            reason = f"does not decode as {declared}"
+        else:
+            single_byte = re.match(r"(cp125\d|cp8\d\d|iso8859-\d+|latin-?1|koi8-[ru]|mac-)", codec)
+            if not (single_byte and not body.isascii() and _strict_utf8(body)):
+                return response.text
+            reason = f"is declared {declared} but is valid UTF-8"
+        text, found = _detected_text(body, response)
+        logging.getLogger(__name__).warning("Wrong charset: %s %s; read as %s", response.url, reason, found)
+        return text
+    return _detected_text(body, response)[0]
+
+
+def _strict_utf8(body: bytes) -> bool:
     try:
-        return body.decode("utf-8")
+        body.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        return False
+    return True
+
+
+def _detected_text(body: bytes, response: Any) -> tuple[str, str]:
+    """The body decoded with a detected encoding, and that encoding's name."""
+    if _strict_utf8(body):
+        return body.decode("utf-8"), "utf-8"
     guess = guess_single_byte_cyrillic(body)
-    return body.decode(guess, errors="replace") if guess else response.text
+    if guess:
+        return body.decode(guess, errors="replace"), guess
+    inferred = getattr(response, "_body_inferred_encoding", None)
+    encoding = inferred() if inferred else None
+    if encoding:
+        return body.decode(encoding, errors="replace"), encoding
+    return response.text, getattr(response, "encoding", "unknown")
 
 
 def _distinct_dates(values: list[Any]) -> list[str]:

@@ -238,12 +238,15 @@ class StorePipeline(_StoreUser):
             "off_topic": get("off_topic"), "failed": failed,
             "dates_rejected": get("dates_rejected"), "skipped_known": get("skipped_known"),
             "outside_window": get("outside_window") + get("entries_outside_window"),
+            "listed": get("links_listed") + get("entries_outside_window"),
         }
         if get("sources_failed") >= spider.source_count and not counts["fetched"]:
             status, error = "failed", "no feed or sitemap could be read"
         else:
             status, error = ("partial" if failed else "ok"), None
         self.store.record_outlet_run(self.run_id, spider.name, counts, status, error)
+        self.store.record_health(spider.name, self.run_id, counts, status, error,
+                                 self.settings.getfloat("MONITOR_POLL_INTERVAL", defaults.MONITOR_POLL_INTERVAL))
         if self.owns_run:
             self.store.finish_run(self.run_id)
         super().close_spider()

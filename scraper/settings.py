@@ -34,6 +34,7 @@ MONITOR_SOURCES = os.environ.get("MONITOR_SOURCES")  # None: the bundled sources
 MONITOR_TOPIC = os.environ.get("MONITOR_TOPIC")  # None: the bundled default topic
 MONITOR_TOPIC_FILTER = True  # False keeps off-topic articles (still scored)
 MONITOR_CRAWL_RUN_ID = None  # set by `monitor crawl`; a bare `scrapy crawl` opens its own run
+MONITOR_POLL_INTERVAL = 3600.0  # seconds: the base pace of `monitor schedule` (see scraper/health.py)
 MONITOR_MIN_WORDS = 30  # fewer words than this is a page without an article (counted as failed)
 MONITOR_BATCH_SIZE = 50  # articles per write transaction
 MONITOR_TITLE_WINDOW_DAYS = 7  # same outlet + same title within this window is a duplicate
@@ -54,9 +55,24 @@ MONITOR_GDELT_CHUNK_DAYS = 3.0  # window piece per query; GDELT lists at most 25
 MONITOR_GDELT_MAX_RECORDS = 250  # True downloads article pages again even when their URL is known
 
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: no scheme but http(s), no unconfigured loopback or private address.
+    "scraper.safety.SafeRequests": 40,
     # Before robots.txt and the cache: a known article URL costs no request at all.
     "scraper.urlmemory.UrlMemory": 50,
+    # Faults (scraper/middlewares.py, docs/reliability.md), each just outside the Scrapy
+    # middleware whose responses it must see first: RetryMiddleware (550),
+    # HttpCompressionMiddleware (590), RedirectMiddleware (600).
+    "scraper.middlewares.RetryAfter": 555,
+    "scraper.middlewares.TruncatedBody": 595,
+    "scraper.middlewares.RedirectGuard": 610,
 }
+# Faults and safety. A 429/503 with Retry-After waits that long before the retry, at most this.
+MONITOR_MAX_RETRY_AFTER = 60
+# Host names, addresses or networks (e.g. "10.1.0.0/16") the crawler may reach although they
+# are private, besides the hosts of the sources file and of MONITOR_GDELT_URL.
+MONITOR_PRIVATE_HOSTS: list[str] = []
+# Scrapy's caching resolver, refusing names that resolve to unconfigured private addresses.
+TWISTED_DNS_RESOLVER = "scraper.safety.SafeResolver"
 # Feeds, sitemaps and listings are cached and revalidated with a conditional GET (ETag,
 # Last-Modified): an unchanged feed costs one small 304. Article pages are never cached.
 HTTPCACHE_ENABLED = True

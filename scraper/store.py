@@ -18,6 +18,7 @@ import sqlite_utils
 
 from db import open_database
 from scraper.dedupe import NearDuplicateIndex, Signature
+from scraper.health import STALE_RUNS, is_stale, next_interval
 from scraper.normalise.urls import canonicalise_url, url_key
 
 # Columns copied from a normalised item into the articles table.
@@ -28,7 +29,7 @@ ARTICLE_COLUMNS = (
     "feed_guid", "url_key", "cluster_id",
 )
 COUNT_COLUMNS = ("fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "failed",
-                 "skipped_known", "outside_window")
+                 "skipped_known", "outside_window", "listed")
 
 
 def utc_now() -> str:
@@ -231,6 +232,29 @@ class ArticleStore:
                  "finished_at": utc_now(), **counts},
                 pk=("crawl_run_id", "outlet"),
             )
+
+    def record_health(self, outlet: str, run_id: int, counts: dict, status: str, error: str | None,
+                      base_interval: float) -> dict:
+        """Update the outlet's health row from the run just recorded; return it."""
+        previous = self._one("select * from outlet_health where outlet = ?", (outlet,)) or {}
+        recent = list(self.db.query(
+            "select status, listed from crawl_run_outlets where outlet = ? order by crawl_run_id desc limit ?",
+            [outlet, STALE_RUNS]))
+        failed = status == "failed"
+        failures = (previous.get("consecutive_failures") or 0) + 1 if failed else 0
+        interval = next_interval(previous.get("interval_seconds"), base_interval, counts["new"], failed, failures)
+        now = datetime.now(timezone.utc)
+        row = {
+            "outlet": outlet, "last_run_id": run_id, "last_run_at": utc_now(), "last_status": status,
+            "last_success_at": previous.get("last_success_at") if failed else utc_now(),
+            "consecutive_failures": failures, "last_listed": counts["listed"], "last_new": counts["new"],
+            "last_error": error or (previous.get("last_error") if failed else None),
+            "stale": int(is_stale(recent)), "interval_seconds": interval,
+            "next_crawl_at": (now + timedelta(seconds=interval)).isoformat(timespec="seconds"),
+        }
+        with self.db.conn:
+            self.db["outlet_health"].upsert(row, pk="outlet")
+        return row
 
     def finish_run(self, run_id: int, status: str | None = None) -> dict:
         """Total the outlets' counts into the run and set its status; return the run row.

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from functools import cached_property
 from typing import Any, Iterable
+from xml.sax import SAXException
 
 import feedparser
 import scrapy
@@ -26,6 +27,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 
 from scraper.extract import extract_page, response_text
+from scraper.middlewares import CountedFailure, describe
 from scraper.items import ArticleItem
 from scraper.sources import Listing, Outlet, compile_selector
 from scraper.window import DateWindow, days_in
@@ -34,6 +36,28 @@ from scraper.window import DateWindow, days_in
 # (feed, sitemap, listing: revalidated with a conditional GET).
 ARTICLE = "monitor_article"
 SOURCE = "monitor_source"
+
+# IgnoreRequest messages of Scrapy's that are failures to count, not skips (robots.txt, the
+# UrlMemory's "already known"/"requested by another spider" skips stay uncounted).
+FAILED_IGNORES = ("max redirections reached", "Filtered offsite request")
+
+
+def counted_failure(failure) -> bool:
+    """Does a request's failure count as failed? Errors and HTTP errors do; of the
+    ``IgnoreRequest`` family only redirect loops and offsite redirects, unsafe URLs and broken
+    responses do (``scraper.middlewares.CountedFailure``, Scrapy's redirect limit)."""
+    if not failure.check(IgnoreRequest) or failure.check(HttpError, CountedFailure):
+        return True
+    return str(failure.value).startswith(FAILED_IGNORES)
+
+
+def failure_reason(failure) -> str:
+    """A short, readable cause of a failed request, for the log line."""
+    if failure.check(HttpError):
+        return f"HTTP {failure.value.response.status}"
+    if failure.check(IgnoreRequest):
+        return str(failure.value) or type(failure.value).__name__
+    return describe(failure.value)
 
 
 class ArticleSpider(scrapy.Spider):
@@ -66,6 +90,7 @@ class ArticleSpider(scrapy.Spider):
 
     def article_requests(self, url: str, hints: dict[str, Any]) -> Iterable[scrapy.Request]:
         """Hook: the requests for one linked article (override to rewrite or filter links)."""
+        self.count("links_listed")
         yield scrapy.Request(
             url, callback=self.parse_article, errback=self.article_failed,
             cb_kwargs={"hints": hints}, meta={ARTICLE: True, "dont_cache": True},
@@ -102,10 +127,10 @@ class ArticleSpider(scrapy.Spider):
         self._failed(failure, "sources_failed", "Source")
 
     def _failed(self, failure, counter: str, what: str) -> None:
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            return  # robots.txt, the offsite filter or an already known URL: counted elsewhere
+        if not counted_failure(failure):
+            return  # robots.txt or an already known URL: a skip, counted elsewhere
         self.count(counter)
-        self.logger.error("%s not fetched: %s (%s)", what, failure.request.url, failure.getErrorMessage())
+        self.logger.error("%s not fetched: %s (%s)", what, failure.request.url, failure_reason(failure))
 
     def count(self, key: str, by: int = 1) -> None:
         self.crawler.stats.inc_value(f"monitor/{key}", by)
@@ -120,11 +145,15 @@ class FeedSpider(ArticleSpider):
 
     def parse_feed(self, response: scrapy.http.Response):
         feed = feedparser.parse(response.body, response_headers={"content-location": response.url})
-        if not feed.entries:
-            problem = feed.get("bozo_exception") or "no entries"
+        malformed = isinstance(feed.get("bozo_exception"), SAXException)
+        if not any(entry.get("link") for entry in feed.entries):
             self.count("sources_failed")
-            self.logger.error("Not a usable feed: %s (%s)", response.url, problem)
+            self.logger.error("Not a usable feed: %s (%s)", response.url, _feed_problem(response, feed, malformed))
             return
+        if malformed:
+            self.count("feeds_malformed")
+            self.logger.warning("Malformed feed, %d entries read anyway: %s (%s)",
+                                len(feed.entries), response.url, feed.bozo_exception)
         self.count("feed_entries", len(feed.entries))
         for entry in feed.entries:
             link = entry.get("link")
@@ -136,6 +165,19 @@ class FeedSpider(ArticleSpider):
             else:
                 hints = {"title": entry.get("title"), "published": published, "guid": entry.get("id")}
                 yield from self.article_requests(response.urljoin(link), hints)
+
+
+def _feed_problem(response: scrapy.http.Response, feed, malformed: bool) -> str:
+    """Why a feed gave no linked entry: HTML served in its place, broken XML, or emptiness."""
+    content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+    start = response.body[:512].lstrip().lower()
+    if "html" in content_type or start.startswith((b"<!doctype html", b"<html")):
+        return f"an HTML page was served where a feed was expected (Content-Type: {content_type or 'none'})"
+    if malformed:
+        return f"malformed XML: {feed.bozo_exception}"
+    if feed.entries:
+        return f"{len(feed.entries)} entries, none with a link"
+    return str(feed.get("bozo_exception") or "no entries")
 
 
 def _local(tag: Any) -> str:

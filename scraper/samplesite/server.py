@@ -3,19 +3,32 @@
 ``{{BASE}}`` in any served file becomes the server's origin, so feeds and canonical links hold
 absolute URLs whatever port the server got. ``site/_headers.toml`` sets per-path headers (a page
 served without a charset, say); ``/status/<code>`` answers with that status.
+
+``/fault/<kind>/<page>`` serves ``site/faults/pages/<page>.html`` through one fault (see
+``FAULTS``): a 429 with ``Retry-After`` or a 500/503 on the first request of a path and the page
+after, a stall, a connection reset, a redirect loop or endless chain, a redirect to another
+site, a body over any sane size limit, a truncated gzip body, a wrong or missing charset.
+Stateful faults count requests per path (``SampleSite.fault_hits``), so run each test on a
+fresh path or a fresh server. ``/fault/link-feed?to=URL&to=URL`` is an RSS feed linking to
+the given URLs.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import mimetypes
+import socket
+import struct
 import threading
+import time
 import tomllib
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+from xml.sax.saxutils import escape
 
 HERE = Path(__file__).parent
 SITE_DIR = HERE / "site"
@@ -25,6 +38,21 @@ PLACEHOLDER = b"{{BASE}}"
 ALT_PLACEHOLDER = b"{{ALT_BASE}}"  # the same server as http://localhost:PORT: "another site"
 GDELT_PATH = "/gdelt/api/v2/doc/doc"
 GDELT_FIXTURE = HERE / "gdelt" / "artlist.json"
+FAULTS = (
+    "retry-after",  # 429 with Retry-After: 1 (or ?wait=N) on the first request, then the page
+    "flaky-500", "flaky-503",  # that status on the first request, then the page
+    "slow",  # headers and half the body, then a stall of FAULT_STALL seconds
+    "reset",  # the connection is reset without an answer
+    "loop", "loop-back",  # 302 to each other
+    "chain",  # 302 to ?hop=n+1, without end
+    "offsite", "offsite-target",  # 302 to the same path on {{ALT_BASE}} ("another site")
+    "huge",  # the page padded to HUGE_SIZE bytes
+    "gzip-truncated",  # Content-Encoding: gzip, the compressed body cut at two thirds
+    "wrong-charset",  # windows-1251 bytes declared as charset=utf-8
+    "no-charset",  # windows-1251 bytes, no charset in the header nor the page
+)
+FAULT_STALL = 5.0
+HUGE_SIZE = 2 * 1024 * 1024
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".xml": "application/xml",
@@ -45,6 +73,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if path == GDELT_PATH:
             self._send_gdelt(parse_qs(parts.query))
+            return
+        if path == "/fault/link-feed":
+            self._send_link_feed(parse_qs(parts.query).get("to", []))
+            return
+        if path.startswith("/fault/"):
+            self._send_fault(path, parse_qs(parts.query))
             return
         file = self._resolve(path)
         if file is None:
@@ -74,6 +108,79 @@ class _Handler(BaseHTTPRequestHandler):
         seen = [a for a in articles if start <= a["seendate"][:8] + a["seendate"][9:15] <= end]
         body = json.dumps({"articles": seen[: int(arg("maxrecords", "75"))]} if seen else {}).encode()
         self._send(200, body, "application/json; charset=utf-8")
+
+    def _send_fault(self, path: str, query: dict[str, list[str]]) -> None:
+        _, _, kind, page = path.split("/", 3) if path.count("/") >= 3 else ("", "", "", "")
+        file = self.server.root / "faults" / "pages" / f"{page}.html"
+        if kind not in FAULTS or "/" in page or not file.is_file():
+            self._send(404, b"<h1>Not found</h1>\n", "text/html; charset=utf-8")
+            return
+        with self.server.lock:
+            hits = self.server.fault_hits.setdefault(path, [])
+            hits.append(time.monotonic())
+            first = len(hits) == 1
+        body = self.server.fill(file.read_bytes())
+        html = "text/html; charset=utf-8"
+        if kind == "retry-after" and first:
+            wait = query.get("wait", ["1"])[0]
+            self._send(429, b"Too many requests\n", "text/plain; charset=utf-8", {"Retry-After": wait})
+        elif kind in ("flaky-500", "flaky-503") and first:
+            self._send(int(kind[-3:]), b"Try again later\n", "text/plain; charset=utf-8")
+        elif kind == "slow":
+            self._stall(body)
+        elif kind == "reset":
+            self._reset()
+        elif kind in ("loop", "loop-back"):
+            other = "loop-back" if kind == "loop" else "loop"
+            self._send(302, b"", None, {"Location": f"{self.server.base}/fault/{other}/{page}"})
+        elif kind == "chain":
+            hop = int(query.get("hop", ["0"])[0]) + 1
+            self._send(302, b"", None, {"Location": f"{self.server.base}/fault/chain/{page}?hop={hop}"})
+        elif kind == "offsite":
+            self._send(302, b"", None, {"Location": f"{self.server.alt_base}/fault/offsite-target/{page}"})
+        elif kind == "huge":
+            padding = b"<!-- " + b"x" * max(HUGE_SIZE - len(body), 0) + b" -->\n"
+            self._send(200, body + padding, html)
+        elif kind == "gzip-truncated":
+            packed = gzip.compress(body)
+            self._send(200, packed[: len(packed) * 2 // 3], html, {"Content-Encoding": "gzip"})
+        elif kind in ("wrong-charset", "no-charset"):
+            recoded = body.decode("utf-8").encode("windows-1251")
+            self._send(200, recoded, html if kind == "wrong-charset" else "text/html")
+        else:  # a stateful fault after its first request, or the offsite target
+            self._send(200, body, html)
+
+    def _stall(self, body: bytes) -> None:
+        """Headers and half the body, then nothing for FAULT_STALL seconds: a read timeout."""
+        self.server.log.append((self.path, 200))
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            time.sleep(FAULT_STALL)
+            self.wfile.write(body[len(body) // 2:])
+        except OSError:
+            pass  # the client gave up first, as it should
+        self.close_connection = True
+
+    def _reset(self) -> None:
+        """Close the connection with a TCP reset (SO_LINGER 0) before answering anything."""
+        self.server.log.append((self.path, 0))
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+        self.rfile.close()
+        self.connection.close()
+
+    def _send_link_feed(self, links: list[str]) -> None:
+        items = "".join(
+            f"<item><title>Link {n}</title><link>{escape(link)}</link><guid>link-{n}-{quote(link, safe='')}</guid></item>"
+            for n, link in enumerate(links))
+        body = ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Links</title>'
+                f"<link>{self.server.base}/</link>{items}</channel></rss>").encode()
+        self._send(200, body, "application/rss+xml; charset=utf-8")
 
     def _resolve(self, path: str) -> Path | None:
         root = self.server.root
@@ -107,6 +214,8 @@ class _Server(ThreadingHTTPServer):
     alt_base: str
     headers_for: dict[str, dict[str, str]]
     log: list[tuple[str, int]]
+    fault_hits: dict[str, list[float]]
+    lock: threading.Lock
 
     def fill(self, body: bytes) -> bytes:
         return body.replace(PLACEHOLDER, self.base.encode()).replace(ALT_PLACEHOLDER, self.alt_base.encode())
@@ -121,6 +230,7 @@ class SampleSite:
         headers_file = root / "_headers.toml"
         self.server.headers_for = tomllib.loads(headers_file.read_text("utf-8")) if headers_file.exists() else {}
         self.server.log = []
+        self.server.fault_hits, self.server.lock = {}, threading.Lock()
         self.base = f"http://{host}:{self.server.server_address[1]}"
         self.alt_base = f"http://localhost:{self.server.server_address[1]}"
         self.server.base, self.server.alt_base = self.base, self.alt_base
@@ -135,6 +245,11 @@ class SampleSite:
     def log(self) -> list[tuple[str, int]]:
         """(path, status) of every request so far."""
         return self.server.log
+
+    @property
+    def fault_hits(self) -> dict[str, list[float]]:
+        """Per /fault/ path: the time (time.monotonic) of each request."""
+        return self.server.fault_hits
 
     def start(self) -> "SampleSite":
         self._thread.start()
