@@ -261,52 +261,60 @@ def response_text(response: Any) -> str:
 
     from w3lib.encoding import resolve_encoding
 
+    def strict_utf8(data: bytes) -> bool:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
+
+    def detected(data: bytes) -> tuple[str, str]:
+        """The body decoded with a detected encoding, and that encoding's name."""
+        if strict_utf8(data):
+            return data.decode("utf-8"), "utf-8"
+        guess = guess_single_byte_cyrillic(data)
+        if guess:
+            return data.decode(guess, errors="replace"), guess
+        try:
+            from charset_normalizer import from_bytes  # trafilatura's dependency
+        except ImportError:  # pragma: no cover
+            best = None
+        else:
+            best = from_bytes(data).best()
+        if best is not None:
+            return str(best), best.encoding
+        return response.text, getattr(response, "encoding", None) or "unknown"
+
     body = response.body
     declared = getattr(response, "_declared_encoding", lambda: None)()
-    if declared:
-        codec = resolve_encoding(declared) or declared
-        try:
-            codec = codecs.lookup(codec).name
-            bom = getattr(response, "_bom_encoding", lambda: None)()
-            payload = body
-            for mark in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE):
-                if bom and payload.startswith(mark):
+    if not declared:
+        if strict_utf8(body):
+            return body.decode("utf-8")
+        guess = guess_single_byte_cyrillic(body)
+        if not guess:
+            return response.text
+        logging.getLogger(__name__).info("No charset declared: %s; read as %s", response.url, guess)
+        return body.decode(guess, errors="replace")
+    codec = resolve_encoding(declared) or declared
+    try:
+        codec = codecs.lookup(codec).name
+        payload = body
+        if getattr(response, "_bom_encoding", lambda: None)():
+            for mark in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+                if payload.startswith(mark):
                     payload = payload[len(mark):]
                     break
-            payload.decode(codec)
-        except (UnicodeDecodeError, LookupError):
-            reason = f"does not decode as {declared}"
-        else:
-            single_byte = re.match(r"(cp125\d|cp8\d\d|iso8859-\d+|latin-?1|koi8-[ru]|mac-)", codec)
-            if not (single_byte and not body.isascii() and _strict_utf8(body)):
-                return response.text
-            reason = f"is declared {declared} but is valid UTF-8"
-        text, found = _detected_text(body, response)
-        logging.getLogger(__name__).warning("Wrong charset: %s %s; read as %s", response.url, reason, found)
-        return text
-    return _detected_text(body, response)[0]
-
-
-def _strict_utf8(body: bytes) -> bool:
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _detected_text(body: bytes, response: Any) -> tuple[str, str]:
-    """The body decoded with a detected encoding, and that encoding's name."""
-    if _strict_utf8(body):
-        return body.decode("utf-8"), "utf-8"
-    guess = guess_single_byte_cyrillic(body)
-    if guess:
-        return body.decode(guess, errors="replace"), guess
-    inferred = getattr(response, "_body_inferred_encoding", None)
-    encoding = inferred() if inferred else None
-    if encoding:
-        return body.decode(encoding, errors="replace"), encoding
-    return response.text, getattr(response, "encoding", "unknown")
+        payload.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        reason = f"does not decode as {declared}"
+    else:
+        single_byte = re.match(r"(cp125\d|cp8\d\d|iso8859-\d+|latin-?1|koi8-[ru]|mac-)", codec)
+        if not (single_byte and not body.isascii() and strict_utf8(body)):
+            return response.text
+        reason = f"is declared {declared} but is valid UTF-8"
+    text, found = detected(body)
+    logging.getLogger(__name__).warning("Wrong charset: %s %s; read as %s", response.url, reason, found)
+    return text
 
 
 def _distinct_dates(values: list[Any]) -> list[str]:

@@ -52,14 +52,21 @@ class BrokenResponse(CountedFailure):
 def describe(exception: BaseException) -> str:
     """A short, readable cause for a download failure."""
     name = type(exception).__name__
-    text = str(exception)
+    # twisted's ResponseNeverReceived and ResponseFailed list their causes; Scrapy wraps them.
+    reasons = getattr(exception, "reasons", None) or getattr(exception.__cause__, "reasons", None)
+    if reasons:
+        text = "; ".join(f"{r.type.__name__}: {r.getErrorMessage()}" if hasattr(r, "getErrorMessage") else str(r)
+                         for r in reasons)
+        name = type(exception.__cause__).__name__ if exception.__cause__ is not None else name
+    else:
+        text = str(exception)
     if name in ("DownloadTimeoutError", "TimeoutError", "TCPTimedOutError") or "took longer than" in text:
         return f"read timeout ({text})" if text else "read timeout"
     if name in ("ResponseNeverReceived", "ConnectionLost", "ConnectionDone", "ResponseFailed",
                 "DownloadFailedError", "ConnectionResetError"):
         return f"connection closed or reset before a complete response ({text or name})"
     if name == "DownloadCancelledError":
-        return text or "download cancelled"
+        return f"over the size limit: {text}" if "max size" in text else (text or "download cancelled")
     if name in ("CannotResolveHostError", "DNSLookupError"):
         return f"DNS lookup failed ({text})"
     if name in ("DownloadConnectionRefusedError", "ConnectionRefusedError"):
@@ -197,9 +204,11 @@ class TruncatedBody:
             return response
         self.crawler.stats.inc_value("monitor/truncated_bodies")
         reason = f"truncated gzip body ({len(response.body)} bytes received, the gzip stream does not end)"
+        attempt = request.meta.get("retry_times", 0) + 1
         retry = get_retry_request(request, spider=self.crawler.spider, reason=reason)
         if retry is not None:
-            logger.warning("%s from %s: retrying", reason, request.url)
+            logger.warning("%s from %s: retrying (retry %d of %d)", reason, request.url, attempt,
+                           request.meta.get("max_retry_times", self.crawler.settings.getint("RETRY_TIMES")))
             return retry
         raise BrokenResponse(reason)
 

@@ -208,6 +208,8 @@ class SafeResolver(CachingThreadedResolver):
     def from_crawler(cls, crawler, reactor):
         resolver = super().from_crawler(crawler, reactor)
         resolver.policy = HostPolicy.from_settings(crawler.settings)
+        configured = sorted([*resolver.policy.names, *map(str, resolver.policy.networks)])
+        logger.info("Loopback and private addresses refused, except at: %s", ", ".join(configured) or "none")
         return resolver
 
     def getHostByName(self, name: str, timeout=()):  # noqa: N802 (Twisted's naming)

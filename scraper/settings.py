@@ -47,7 +47,8 @@ MONITOR_NEAR_CONTAINMENT = 0.6
 
 MONITOR_SINCE = None  # with MONITOR_UNTIL: the date window of a historical crawl (UTC)
 MONITOR_UNTIL = None
-MONITOR_REFRESH = False
+MONITOR_REFRESH = False  # True downloads article pages again even when their URL is known
+MONITOR_RETRY_SERVER_ERRORS_AFTER = 6 * 3600.0  # seconds before an article that got a 5xx is asked again
 # GDELT DOC 2.0 API discovery (spiders/gdelt.py).
 MONITOR_GDELT_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
 MONITOR_GDELT_DELAY = 5.0  # seconds between API requests, as GDELT asks

@@ -120,10 +120,12 @@ class ArticleStore:
         )
 
     # -- article URLs met -------------------------------------------------------------------
-    def url_outcome(self, key: str) -> str | None:
-        """What came of the article URL with this key, if it was met before."""
-        row = self.db.execute("select outcome from urls where url_key = ? limit 1", (key,)).fetchone()
-        return row[0] if row else None
+    def url_outcome(self, key: str) -> tuple[str, str] | None:
+        """(outcome, last seen) of the article URL with this key, if it was met before."""
+        row = self.db.execute(
+            "select outcome, last_seen_at from urls where url_key = ? order by last_seen_at desc limit 1", (key,)
+        ).fetchone()
+        return tuple(row) if row else None
 
     def remember_urls(self, urls: list[str], article_id: int | None, outcome: str) -> None:
         """Record what came of these URLs; a later answer replaces an earlier one."""

@@ -3,27 +3,33 @@
 A downloader middleware: before an article request goes out, its canonicalised URL is looked
 up in the ``urls`` table, and a URL with a final answer (stored, a copy, off topic, outside the
 window, empty, gone) is not downloaded again unless the crawl asks for ``--refresh``
-(``MONITOR_REFRESH``). Server errors and time-outs have no final answer and are retried by the
-next run. The outcomes are written from Scrapy's item and error signals, so the spiders and
+(``MONITOR_REFRESH``). A server error (after Scrapy's retries) is asked again by a run at least
+``MONITOR_RETRY_SERVER_ERRORS_AFTER`` seconds later; time-outs by the next run. The outcomes are written from Scrapy's item and error signals, so the spiders and
 pipelines need not know about it.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from scraper import settings as defaults
 from scraper.normalise.urls import url_key
 from scraper.store import ArticleStore
 from spiders.base import ARTICLE
 
 GONE_STATUSES = (404, 410)
+SERVER_ERROR = "server_error"
 
 
 class UrlMemory:
     def __init__(self, crawler):
         self.crawler = crawler
         self.refresh = crawler.settings.getbool("MONITOR_REFRESH")
+        self.retry_errors_after = crawler.settings.getfloat("MONITOR_RETRY_SERVER_ERRORS_AFTER",
+                                                            defaults.MONITOR_RETRY_SERVER_ERRORS_AFTER)
         self.store: ArticleStore | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -53,16 +59,26 @@ class UrlMemory:
         if url in self.store.requested_this_run:
             self.crawler.stats.inc_value("monitor/duplicates")
             raise IgnoreRequest(f"requested by another spider of this run: {request.url}")
-        outcome = None if self.refresh else self.store.url_outcome(url)
-        if outcome:
+        known = None if self.refresh else self.store.url_outcome(url)
+        if known and not self._worth_retrying(*known):
             self.crawler.stats.inc_value("monitor/skipped_known")
-            raise IgnoreRequest(f"already known ({outcome}): {request.url}")
+            raise IgnoreRequest(f"already known ({known[0]}): {request.url}")
         self.store.requested_this_run.add(url)
         return None
 
+    def _worth_retrying(self, outcome: str, last_seen_at: str) -> bool:
+        """A server error is asked again once it is old enough: the outage may be over."""
+        if outcome != SERVER_ERROR:
+            return False
+        age = datetime.now(timezone.utc) - datetime.fromisoformat(last_seen_at)
+        return age.total_seconds() >= self.retry_errors_after
+
     def process_response(self, request, response, spider=None):
+        # Called once Scrapy's retries are spent: the final answer.
         if request.meta.get(ARTICLE) and response.status in GONE_STATUSES:
             self.store.remember_urls([request.url], None, "gone")
+        elif request.meta.get(ARTICLE) and response.status >= 500:
+            self.store.remember_urls([request.url], None, SERVER_ERROR)
         return response
 
     def item_scraped(self, item, response, spider):

@@ -130,7 +130,10 @@ class ArticleSpider(scrapy.Spider):
         if not counted_failure(failure):
             return  # robots.txt or an already known URL: a skip, counted elsewhere
         self.count(counter)
-        self.logger.error("%s not fetched: %s (%s)", what, failure.request.url, failure_reason(failure))
+        request = failure.request
+        first = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL the source gave
+        via = f", redirected to {request.url}" if first != request.url else ""
+        self.logger.error("%s not fetched: %s (%s%s)", what, first, failure_reason(failure), via)
 
     def count(self, key: str, by: int = 1) -> None:
         self.crawler.stats.inc_value(f"monitor/{key}", by)

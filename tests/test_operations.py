@@ -197,3 +197,15 @@ def _ok(url):
             return response.status == 200
     except OSError:
         return False
+
+
+def test_health_is_browsable_in_datasette(crawled):
+    import asyncio
+
+    from scraper.web import make_datasette
+
+    datasette = make_datasette(crawled[0])
+    page = asyncio.run(datasette.client.get("/monitor/outlet_health"))
+    assert page.status_code == 200 and "Crawl health, one row per outlet" in page.text
+    rows = asyncio.run(datasette.client.get("/monitor/outlet_health.json?_shape=objects")).json()["rows"]
+    assert rows and {"stale", "last_success_at", "consecutive_failures", "next_crawl_at"} <= set(rows[0])
