@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlite_utils
+
+from tests.conftest import crawl
 
 
 def _article(db, site, path):
@@ -181,3 +184,27 @@ def test_no_unrelated_articles_are_merged(db, manifest):
     assert all(c["size"] == 2 for c in multi)
     methods = {r["method"] for r in db.query("select method from duplicates")}
     assert methods <= {"content_hash", "title_window", "near_text"}
+
+
+def test_every_url_of_a_redirect_chain_finds_the_stored_article(site, tmp_path):
+    from urllib.parse import quote
+
+    moved = f"{site.base}/fault/moved/flaky-500"  # 301 to /fault/moved-here/flaky-500
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[[outlet]]\nname = "moved_en"\ntitle = "Moved"\nhomepage = "{b}/fault/"\nlanguage = "en"\n'
+        'country = "GE"\ntimezone = "Asia/Tbilisi"\nfeeds = ["{b}/fault/link-feed?to={to}"]\n'.format(
+            b=site.base, to=quote(moved, safe="")), encoding="utf-8")
+    db = tmp_path / "m.db"
+    first = crawl(db, sources)
+    assert first.returncode == 0, first.stderr
+    stored = sqlite_utils.Database(db)
+    (article,) = stored["articles"].rows
+    assert article["url"] == f"{site.base}/fault/moved-here/flaky-500"  # the URL as fetched
+    met = {r["url"]: r["article_id"] for r in stored["urls"].rows}
+    assert met[moved] == met[article["url"]] == article["id"]  # the redirect's source finds it too
+
+    start = len(site.log)
+    again = crawl(db, sources)
+    assert again.returncode == 0
+    assert not [p for p, _ in site.log[start:] if p.startswith("/fault/moved")]  # known: not asked again

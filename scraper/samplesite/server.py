@@ -46,6 +46,7 @@ FAULTS = (
     "loop", "loop-back",  # 302 to each other
     "chain",  # 302 to ?hop=n+1, without end
     "offsite", "offsite-target",  # 302 to the same path on {{ALT_BASE}} ("another site")
+    "moved", "moved-here",  # 301 to /fault/moved-here/PAGE on the same site, which serves the page
     "huge",  # the page padded to HUGE_SIZE bytes
     "gzip-truncated",  # Content-Encoding: gzip, the compressed body cut at two thirds
     "wrong-charset",  # windows-1251 bytes declared as charset=utf-8
@@ -136,6 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "chain":
             hop = int(query.get("hop", ["0"])[0]) + 1
             self._send(302, b"", None, {"Location": f"{self.server.base}/fault/chain/{page}?hop={hop}"})
+        elif kind == "moved":
+            self._send(301, b"", None, {"Location": f"{self.server.base}/fault/moved-here/{page}"})
         elif kind == "offsite":
             self._send(302, b"", None, {"Location": f"{self.server.alt_base}/fault/offsite-target/{page}"})
         elif kind == "huge":
