@@ -316,7 +316,7 @@ def schedule(db_path, every, cron, sources, outlets, max_runs, crawl_args):
 def demo(db_path, port, site_port, no_serve):
     """Crawl the bundled sample site (no network needed), then browse it in Datasette.
 
-    Serves the sample site's four outlets (en, ru, hy, az) on 127.0.0.1, crawls them with the
+    Serves the sample site's outlets (en, ru, hy, az; one in three editions) on 127.0.0.1, crawls them with the
     real spiders and pipelines through a generated sources file, and serves the result.
 
     \b
