@@ -17,7 +17,6 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from cronsim import CronSim
 

@@ -12,7 +12,6 @@ import threading
 import time
 import urllib.request
 
-import pytest
 import sqlite_utils
 from click.testing import CliRunner
 

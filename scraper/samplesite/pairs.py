@@ -13,7 +13,6 @@ from __future__ import annotations
 import random
 import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 
 from scraper.extract import extract_page
 from scraper.samplesite.server import MANIFEST, SITE_DIR
