@@ -425,3 +425,83 @@ def sources_probe(sources, names, timeout):
     if dead:
         click.echo(f"no working source: {', '.join(dead)}", err=True)
         sys.exit(1)
+
+
+@cli.command()
+@click.option("--redis", "redis_url", envvar="MONITOR_REDIS_URL", required=True,
+              help="Redis URL of the shared queue, e.g. redis://queue-host:6379/0 (or set MONITOR_REDIS_URL).")
+@SOURCES_OPTION
+@click.option("--outlet", "outlets", multiple=True, metavar="NAME", help="Only this outlet (repeatable).")
+@click.option("--topic", type=click.Path(exists=True, dir_okay=False), envvar="MONITOR_TOPIC",
+              help="Topic file (default: the bundled topic).")
+@click.option("--no-topic-filter", is_flag=True, help="Keep off-topic articles too (still scored).")
+@click.option("--idle-exit", default=5.0, show_default=True, type=float, envvar="MONITOR_WORKER_IDLE_EXIT",
+              help="Exit once the shared queue and every worker's leases have been empty this many seconds.")
+@click.option("--cache-dir", envvar="MONITOR_WORKER_CACHE", type=click.Path(file_okay=False),
+              help="HTTP cache of feeds and sitemaps (default: ~/.cache/media-monitor/httpcache).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting (repeatable).")
+@click.option("--log-level", default="WARNING", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
+def worker(redis_url, sources, outlets, topic, no_topic_filter, idle_exit, cache_dir, overrides, log_level):
+    """Crawl as one of many workers on a shared Redis queue (scrapy-redis): fetch, extract,
+    normalise and filter, and push the items to Redis for `monitor ingest`. Exits when the
+    round's queue is done. See README "Scaling out"."""
+    import os
+    from pathlib import Path as _Path
+
+    from scrapy.crawler import CrawlerProcess
+
+    from scraper.crawl import CrawlJob
+    from scraper.distributed import worker_settings
+    from scraper.sources import load_sources
+
+    known = load_sources(sources)
+    names = list(outlets) or [o.name for o in known]
+    unknown = sorted(set(names) - {o.name for o in known})
+    if unknown:
+        raise click.BadParameter(f"no outlet named {', '.join(unknown)}", param_hint="--outlet")
+    values = dict(item.split("=", 1) for item in overrides)
+    job = CrawlJob(db="worker.db", sources=sources, outlets=names, topic=topic, topic_filter=not no_topic_filter,
+                   overrides={**worker_settings(redis_url, os.environ.get("MONITOR_REDIS_PREFIX", "monitor")),
+                              "MONITOR_WORKER_IDLE_EXIT": idle_exit,
+                              "LOG_LEVEL": log_level.upper(),
+                              "HTTPCACHE_DIR": str(_Path(cache_dir or _Path.home() / ".cache/media-monitor/httpcache"))})
+    settings = job.settings()
+    for key, value in values.items():
+        settings.set(key, value, priority="cmdline")
+    process = CrawlerProcess(settings)
+    for name in names:
+        process.crawl(name)
+    process.start()
+
+
+@cli.command()
+@click.option("--redis", "redis_url", envvar="MONITOR_REDIS_URL", required=True,
+              help="Redis URL of the shared queue (or set MONITOR_REDIS_URL).")
+@DB_OPTION
+@SOURCES_OPTION
+@click.option("--topic", type=click.Path(exists=True, dir_okay=False), envvar="MONITOR_TOPIC")
+@click.option("--batch", default=200, show_default=True, type=click.IntRange(1), help="Items per write transaction.")
+@click.option("--idle-exit", type=float, metavar="SECONDS",
+              help="Exit once the item list has been empty this long and no worker is alive (default: run until stopped).")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a setting (repeatable).")
+def ingest(redis_url, db_path, sources, topic, batch, idle_exit, overrides):
+    """The one writer of a scaled-out crawl: drain the workers' items from Redis into the
+    database through the same dedupe and store stages as `monitor crawl`."""
+    import logging
+    import os
+
+    from scraper.crawl import CrawlJob
+    from scraper.ingest import Ingest
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    job = CrawlJob(db=db_path, sources=sources, topic=topic,
+                   overrides=dict(item.split("=", 1) for item in overrides))
+    writer = Ingest(redis_url, job.settings(), batch=batch, key_prefix=os.environ.get("MONITOR_REDIS_PREFIX", "monitor"))
+    try:
+        result = writer.run(idle_exit=idle_exit)
+    except KeyboardInterrupt:
+        result = writer.result
+    click.echo(f"ingested {result.items} items in {result.batches} batches: {writer.stat('new')} new, "
+               f"{writer.stat('updated')} updated, {writer.stat('unchanged')} unchanged, "
+               f"{writer.stat('duplicates')} duplicates (crawl run {result.run_id})")

@@ -88,3 +88,9 @@ ITEM_PIPELINES = {
     "scraper.pipelines.DedupePipeline": 300,
     "scraper.pipelines.StorePipeline": 400,
 }
+
+# Scale-out (`monitor worker` / `monitor ingest`, scraper/distributed.py): off unless REDIS_URL
+# is set; the worker command sets the scrapy-redis scheduler and dupefilter itself.
+REDIS_URL = os.environ.get("MONITOR_REDIS_URL")
+MONITOR_REDIS_PREFIX = os.environ.get("MONITOR_REDIS_PREFIX", "monitor")  # namespace of every key
+MONITOR_WORKER_IDLE_EXIT = 5.0  # seconds the shared queue stays empty before a worker exits

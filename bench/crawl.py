@@ -1,0 +1,152 @@
+"""Crawl benchmark: a generated site of N articles on loopback, politeness off, crawled
+single-process (`monitor crawl`) and by 2 workers + 1 writer (`monitor worker`, `monitor ingest`
+on a private redis-server), then re-crawled unchanged (single-process).
+
+    python bench/crawl.py [--articles 5000]
+
+Prints articles/second, peak RSS of each process, CPU per article, and CPU per article by stage.
+Stage CPU is measured in-process on a sample of the same pages (time.process_time around
+extraction, normalisation, topic, dedupe, store); "download and engine" is the crawl's CPU per
+article minus the sum of the stages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+FAST = ["--set", "AUTOTHROTTLE_ENABLED=False", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+        "--set", "CONCURRENT_REQUESTS=16"]
+
+
+def run(procs: list[list[str]]) -> tuple[float, list[tuple[float, int]]]:
+    """Start the commands together; wall seconds and each one's (CPU seconds, peak RSS KB)."""
+    started = time.monotonic()
+    running = {subprocess.Popen([sys.executable, "-m", "scraper", *a], cwd=ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL).pid: i for i, a in enumerate(procs)}
+    out: list = [None] * len(procs)
+    while running:
+        pid, status, usage = os.wait4(-1, 0)
+        if pid in running:
+            out[running.pop(pid)] = (usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+    return time.monotonic() - started, out
+
+
+def stage_cpu(site, sample: int) -> dict[str, float]:
+    """CPU seconds per article of each stage, on `sample` pages of the site."""
+    from scrapy.exceptions import DropItem
+
+    from scraper.extract import extract_page
+    from scraper.ingest import IngestSpider, Ingest  # noqa: F401
+    from scraper.items import ArticleItem
+    from scraper.normalise.article import normalise_article
+    from scraper.pipelines import DedupePipeline, StorePipeline
+    from scraper.samplesite.generated import OUTLET, article_html
+    from scraper.topic import load_topic
+    from scrapy.utils.test import get_crawler
+
+    topic = load_topic(None)
+    tmp = Path(tempfile.mkdtemp())
+    crawler = get_crawler(IngestSpider, {"MONITOR_DB": str(tmp / "s.db"), "MONITOR_SOURCES": str(tmp / "src.toml")})
+    site.write_sources(tmp / "src.toml")
+    IngestSpider.outlets = {}
+    crawler.spider = crawler._create_spider()
+    stages = [DedupePipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)]
+    for s in stages:
+        s.open_spider()
+    cpu = dict.fromkeys(("extraction", "normalisation", "topic", "dedupe", "store"), 0.0)
+    for n in range(sample):
+        html, url = article_html(site.base, n), f"{site.base}/a/{n}.html"
+        t = time.process_time()
+        values = extract_page(html, url)
+        cpu["extraction"] += time.process_time() - t
+        item = ArticleItem(outlet=OUTLET, url=url, met_urls=[url], fetched_at="2024-06-20T12:00:00+00:00", **values)
+        t = time.process_time()
+        record, _ = normalise_article(item, "Asia/Tbilisi", "en")
+        item.update(record)
+        cpu["normalisation"] += time.process_time() - t
+        t = time.process_time()
+        match = topic.match(item.get("title") or "", item.get("description") or "", item["text"])
+        item["relevance"], item["matched_terms"] = match.relevance, match.matched_terms
+        cpu["topic"] += time.process_time() - t
+        for name, stage in zip(("dedupe", "store"), stages):
+            t = time.process_time()
+            try:
+                item = stage.process_item(item)
+            except DropItem:
+                break
+            finally:
+                cpu[name] += time.process_time() - t
+    t = time.process_time()
+    for s in reversed(stages):
+        s.close_spider()
+    cpu["store"] += time.process_time() - t
+    shutil.rmtree(tmp)
+    return {k: v / sample for k, v in cpu.items()}
+
+
+def main() -> None:
+    from scraper.samplesite.generated import GeneratedSite
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--sample", type=int, default=300)
+    args = parser.parse_args()
+    n = args.articles
+    tmp = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    redis_server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
+                                     "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    time.sleep(0.5)
+    try:
+        with GeneratedSite(n) as site:
+            sources = str(site.write_sources(tmp / "sources.toml"))
+            db1, db2 = tmp / "single.db", tmp / "workers.db"
+            crawl = ["crawl", "--db", str(db1), "--sources", sources, *FAST]
+            wall1, [(cpu1, rss1)] = run([crawl])
+            fetched1 = sum(site.article_hits().values())
+            worker = ["worker", "--redis", url, "--sources", sources, "--idle-exit", "1", *FAST]
+            wall2, res2 = run([worker + ["--cache-dir", str(tmp / "c1")], worker + ["--cache-dir", str(tmp / "c2")],
+                               ["ingest", "--redis", url, "--db", str(db2), "--sources", sources, "--idle-exit", "1"]])
+            hits_before = sum(site.article_hits().values())
+            wall3, [(cpu3, rss3)] = run([crawl])
+            refetched = sum(site.article_hits().values()) - hits_before
+            stages = stage_cpu(site, min(args.sample, n))
+    finally:
+        redis_server.terminate()
+    import sqlite_utils
+    stored1 = sqlite_utils.Database(db1)["articles"].count
+    stored2 = sqlite_utils.Database(db2)["articles"].count
+    print(f"articles: {n}; fetched single-process {fetched1}, stored {stored1} / {stored2} (workers)")
+    print(f"single process : {wall1:6.1f} s  {n / wall1:6.1f} articles/s  CPU {cpu1 / n * 1000:.1f} ms/article  peak RSS {rss1 / 1024:.0f} MB")
+    print(f"2 workers+ingest: {wall2:6.1f} s  {n / wall2:6.1f} articles/s  speed-up {wall1 / wall2:.2f}x")
+    for name, (cpu, rss) in zip(("worker 1", "worker 2", "ingest"), res2):
+        print(f"  {name:<9} CPU {cpu:6.1f} s  peak RSS {rss / 1024:.0f} MB")
+    print(f"re-crawl unchanged: {wall3:6.1f} s ({wall3 / wall1:.1%} of the first), CPU {cpu3:.1f} s "
+          f"({cpu3 / cpu1:.1%}), article pages fetched again: {refetched}")
+    total = cpu1 / n
+    print("CPU per article by stage (ms):")
+    for name, value in stages.items():
+        print(f"  {name:<14} {value * 1000:7.2f}")
+    rest = total - sum(stages.values())
+    print(f"  {'download+engine':<14} {rest * 1000:7.2f}  (crawl CPU minus the stages)")
+    others = sum(v for k, v in stages.items() if k != "extraction") + max(rest, 0)
+    print(f"stages other than extraction: {others / stages['extraction']:.0%} of extraction "
+          f"(without download+engine: {(others - max(rest, 0)) / stages['extraction']:.0%})")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""The writer of a scaled-out crawl: drains the workers' item list from Redis into SQLite in
+batches, through the same ``DedupePipeline`` and ``StorePipeline`` the single-process crawl
+uses, on a real Scrapy crawler.
+
+Reliable queue: each item is moved (LMOVE) from ``{p}:items`` to ``{p}:items:processing``; the
+processing list is emptied only after the batch is committed, and put back in the item list when
+the writer starts, so a writer that dies loses nothing (an item delivered twice is stored once:
+dedupe knows its URL key). Run one writer per database.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from scrapy.crawler import CrawlerRunner
+from scrapy.exceptions import DropItem
+
+from scraper.distributed import connect, decode_item
+from scraper.items import ArticleItem
+from scraper.normalise.urls import url_key
+from scraper.pipelines import DedupePipeline, StorePipeline
+from scraper.sources import Outlet, load_sources
+from spiders.base import ArticleSpider
+
+logger = logging.getLogger(__name__)
+INGEST = "ingest"
+
+
+class IngestSpider(ArticleSpider):
+    """Not a crawler: the spider the writer's pipelines run under. Its outlets are the sources
+    file's; an item of an outlet not in it gets a minimal ``discovered`` one."""
+
+    name = INGEST
+    outlets: dict[str, Outlet] = {}
+
+    def outlet_for(self, item) -> Outlet:
+        name = item["outlet"]
+        if name not in self.outlets:
+            self.outlets[name] = Outlet(name=name, title=name, homepage=item["url"], language=item.get("language") or "en",
+                                        country="", timezone="UTC", feeds=(), discovered=True)
+        return self.outlets[name]
+
+    @property
+    def source_count(self) -> int:
+        return 0
+
+
+@dataclass
+class IngestResult:
+    items: int = 0
+    batches: int = 0
+    run_id: int | None = None
+
+
+class Ingest:
+    def __init__(self, redis_url: str, settings, batch: int = 200, key_prefix: str = "monitor"):
+        self.server = connect(redis_url)
+        self.items_key, self.processing = f"{key_prefix}:items", f"{key_prefix}:items:processing"
+        self.known_key = f"{key_prefix}:urls:known"
+        self.workers_pattern = f"{key_prefix}:workers:*"
+        self.batch = batch
+        settings.set("MONITOR_BATCH_SIZE", max(batch, settings.getint("MONITOR_BATCH_SIZE")), priority="cmdline")
+        IngestSpider.outlets = {o.name: o for o in load_sources(settings.get("MONITOR_SOURCES"))}
+        if settings.get("TWISTED_REACTOR"):  # the crawler checks for it; the reactor never runs here
+            from scrapy.utils.reactor import install_reactor, is_reactor_installed
+            if not is_reactor_installed():
+                install_reactor(settings.get("TWISTED_REACTOR"))
+        runner = CrawlerRunner(settings)
+        self.crawler = runner.create_crawler(IngestSpider)
+        self.crawler._apply_settings()
+        self.crawler.spider = self.crawler._create_spider()
+        self.stages = [DedupePipeline.from_crawler(self.crawler), StorePipeline.from_crawler(self.crawler)]
+        self.result = IngestResult()
+
+    def stat(self, key: str):
+        return self.crawler.stats.get_value(f"monitor/{key}", 0)
+
+    def _workers_alive(self) -> bool:
+        return any(True for _ in self.server.scan_iter(match=self.workers_pattern, count=100))
+
+    def run(self, idle_exit: float | None = None, wait_for_workers: bool = True) -> IngestResult:
+        """Drain until the item list has been empty for ``idle_exit`` seconds (and, with
+        ``wait_for_workers``, no worker is alive); None: until interrupted."""
+        for stage in self.stages:
+            stage.open_spider()
+        self.result.run_id = self.stages[1].run_id
+        store = self.stages[0].store
+        recovered = 0
+        while self.server.lmove(self.processing, self.items_key, "RIGHT", "LEFT"):
+            recovered += 1
+        if recovered:
+            logger.warning("Re-queued %d items of an interrupted batch", recovered)
+        self._publish_known(store)
+        idle_since = time.monotonic()
+        try:
+            while True:
+                first = self.server.blmove(self.items_key, self.processing, 1, "LEFT", "RIGHT")
+                if first is None:
+                    if idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
+                        if not (wait_for_workers and self._workers_alive()):
+                            break
+                    continue
+                batch = [first]
+                while len(batch) < self.batch:
+                    data = self.server.lmove(self.items_key, self.processing, "LEFT", "RIGHT")
+                    if data is None:
+                        break
+                    batch.append(data)
+                known = self._process(batch)
+                store.commit()
+                pipe = self.server.pipeline()
+                pipe.delete(self.processing)
+                if known:
+                    pipe.sadd(self.known_key, *known)
+                pipe.execute()
+                self.result.items += len(batch)
+                self.result.batches += 1
+                idle_since = time.monotonic()
+        finally:
+            for stage in reversed(self.stages):
+                stage.close_spider()
+        return self.result
+
+    def _process(self, batch: list[bytes]) -> list[str]:
+        """Items through dedupe and store; the URL keys to mark known (as UrlMemory would)."""
+        store = self.stages[0].store
+        known: list[str] = []
+        for data in batch:
+            item = ArticleItem(**decode_item(data))
+            self.crawler.stats.inc_value("monitor/articles_fetched")
+            urls = (item.get("met_urls") or [item["url"]]) + [item["canonical_url"]]
+            try:
+                for stage in self.stages:
+                    stage_started = time.process_time()
+                    item = stage.process_item(item)
+                    self.crawler.stats.inc_value(f"monitor/cpu/{type(stage).__name__}", time.process_time() - stage_started)
+            except DropItem:
+                store.remember_urls(urls, item.get("article_id"), item.get("outcome") or "duplicate")
+            else:
+                store.remember_urls(urls, item["article_id"], "duplicate" if item.get("duplicate_of") else "stored")
+            known.extend(url_key(u) for u in urls)
+        return known
+
+    def _publish_known(self, store, chunk: int = 5000) -> None:
+        """Every final URL outcome of the database into the workers' known set."""
+        keys = [row[0] for row in store.db.execute(
+            "select url_key from urls where outcome not in ('server_error')").fetchall()] \
+            if "urls" in store.db.table_names() else []
+        for i in range(0, len(keys), chunk):
+            self.server.sadd(self.known_key, *keys[i:i + chunk])

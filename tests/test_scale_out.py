@@ -1,0 +1,125 @@
+"""Scale-out with a real Redis: two `monitor worker` processes and one `monitor ingest` against
+a generated site of 2,000 articles; every article fetched once and stored once. Then a worker
+is killed (SIGKILL) mid-run and nothing is lost.
+
+Skipped when `redis-server` is missing, except under CI=true (where .ci/run installs it)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from scraper.samplesite.generated import GeneratedSite
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = ["--set", "AUTOTHROTTLE_ENABLED=False", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
+
+if not shutil.which("redis-server"):
+    if os.environ.get("CI", "").lower() == "true":
+        raise RuntimeError("CI=true but redis-server is not installed (.ci/run installs it)")
+    pytest.skip("redis-server is not installed (apt-get install redis-server)", allow_module_level=True)
+
+redis = pytest.importorskip("redis")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url():
+    port = _free_port()
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
+                               "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield url
+    server.terminate()
+    server.wait(10)
+
+
+def _monitor(*args: str, log: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "scraper", *args], cwd=ROOT,
+                            stdout=log.open("w"), stderr=subprocess.STDOUT)
+
+
+def _worker(url, sources, tmp_path, n) -> subprocess.Popen:
+    return _monitor("worker", "--redis", url, "--sources", str(sources), "--cache-dir", str(tmp_path / f"cache{n}"),
+                    "--idle-exit", "2", *FAST, log=tmp_path / f"worker{n}.log")
+
+
+def _ingest(url, sources, db, tmp_path) -> subprocess.Popen:
+    return _monitor("ingest", "--redis", url, "--db", str(db), "--sources", str(sources), "--idle-exit", "2",
+                    log=tmp_path / "ingest.log")
+
+
+def _wait(proc: subprocess.Popen, log: Path, timeout: float = 150) -> None:
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"{log.name} did not finish:\n{log.read_text()[-3000:]}")
+    text = log.read_text()
+    assert "Traceback" not in text, text[-3000:]
+    assert proc.returncode == 0, text[-3000:]
+
+
+def _stored(db: Path) -> list[str]:
+    return [r["url"] for r in sqlite_utils.Database(db).query("select url from articles")]
+
+
+def test_two_workers_and_one_writer_fetch_and_store_each_article_once(redis_url, tmp_path):
+    with GeneratedSite(2000) as site:
+        sources = site.write_sources(tmp_path / "sources.toml")
+        db = tmp_path / "monitor.db"
+        workers = [_worker(redis_url, sources, tmp_path, n) for n in (1, 2)]
+        writer = _ingest(redis_url, sources, db, tmp_path)
+        for n, proc in enumerate(workers, 1):
+            _wait(proc, tmp_path / f"worker{n}.log")
+        _wait(writer, tmp_path / "ingest.log")
+        hits = site.article_hits()
+    assert len(hits) == 2000
+    assert [path for path, count in hits.items() if count > 1] == []
+    stored = _stored(db)
+    assert len(stored) == len(set(stored)) == 2000
+    assert redis.Redis.from_url(redis_url).llen("monitor:items") == 0
+
+
+def test_a_killed_worker_loses_nothing(redis_url, tmp_path):
+    client = redis.Redis.from_url(redis_url)
+    with GeneratedSite(800) as site:
+        sources = site.write_sources(tmp_path / "sources.toml")
+        db = tmp_path / "monitor.db"
+        victim = _worker(redis_url, sources, tmp_path, 1)
+        survivor = _worker(redis_url, sources, tmp_path, 2)
+        deadline = time.monotonic() + 60
+        while client.llen("monitor:items") < 150 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        leased = sum(client.hlen(k) for k in client.scan_iter(match="monitor:gen_en:leases:*"))
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        writer = _ingest(redis_url, sources, db, tmp_path)
+        _wait(survivor, tmp_path / "worker2.log", timeout=170)
+        _wait(writer, tmp_path / "ingest.log")
+        hits = site.article_hits()
+    assert victim.returncode == -signal.SIGKILL
+    assert len(hits) == 800
+    stored = _stored(db)
+    assert len(stored) == len(set(stored)) == 800, f"{leased} requests were leased at the kill"
