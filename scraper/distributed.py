@@ -89,6 +89,15 @@ def worker_settings(redis_url: str, key_prefix: str = "monitor") -> dict:
     }
 
 
+POP_AND_LEASE = """
+local popped = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #popped == 0 then return false end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+redis.call('HSET', KEYS[2], ARGV[1], popped[1])
+return popped[1]
+"""
+
+
 class LeasedQueue(PriorityQueue):
     """scrapy-redis's priority queue; a popped request is leased (kept in the worker's lease
     hash) until the worker has handled it, so a worker that dies loses no request."""
@@ -97,6 +106,7 @@ class LeasedQueue(PriorityQueue):
         super().__init__(server, spider, key, serializer)
         self.worker = worker_id()
         self.leases = lease_key(prefix(spider.settings), spider.name, self.worker)
+        self._pop_and_lease = self.server.register_script(POP_AND_LEASE)
 
     def push(self, request):
         data = self._encode_request(request)
@@ -107,15 +117,14 @@ class LeasedQueue(PriorityQueue):
         pipe.execute()
 
     def pop(self, timeout=0):
-        pipe = self.server.pipeline()
-        pipe.multi()
-        pipe.zrange(self.key, 0, 0).zremrangebyrank(self.key, 0, 0)
-        results, _ = pipe.execute()
-        if not results:
+        # One round-trip, atomic: take the first request and lease it under a new id, as
+        # popped (requeue() reads it back; a retry's push drops the lease by its id).
+        lease = uuid.uuid4().hex
+        data = self._pop_and_lease(keys=[self.key, self.leases], args=[lease])
+        if not data:
             return None
-        request = self._decode_request(results[0])
-        lease = request.meta.setdefault(LEASE, uuid.uuid4().hex)
-        self.server.hset(self.leases, lease, self._encode_request(request))
+        request = self._decode_request(data)
+        request.meta[LEASE] = lease
         return request
 
 
@@ -165,9 +174,10 @@ class WorkerCoordinator:
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
-        # An idle worker looks for new requests every second, not every 5 (Scrapy's heartbeat).
+        # An idle worker looks for new requests (and checks whether the round is over) every
+        # half second, not every 5 (Scrapy's heartbeat): one Redis round-trip per poll.
         from scrapy.core import engine
-        engine.ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = 1.0
+        engine.ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = 0.5
 
     @classmethod
     def from_crawler(cls, crawler):

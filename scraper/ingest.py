@@ -26,6 +26,16 @@ from spiders.base import ArticleSpider
 
 logger = logging.getLogger(__name__)
 INGEST = "ingest"
+# Up to ARGV[1] items from the item list to the processing list, atomically, in one round-trip.
+MOVE_MANY = """
+local moved = {}
+for i = 1, tonumber(ARGV[1]) do
+  local item = redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT')
+  if not item then break end
+  moved[i] = item
+end
+return moved
+"""
 
 
 class IngestSpider(ArticleSpider):
@@ -55,12 +65,13 @@ class IngestResult:
 
 
 class Ingest:
-    def __init__(self, redis_url: str, settings, batch: int = 200, key_prefix: str = "monitor"):
+    def __init__(self, redis_url: str, settings, batch: int = 200, key_prefix: str = "monitor", linger: float = 0.5):
         self.server = connect(redis_url)
         self.items_key, self.processing = f"{key_prefix}:items", f"{key_prefix}:items:processing"
         self.known_key = f"{key_prefix}:urls:known"
         self.workers_pattern = f"{key_prefix}:workers:*"
-        self.batch = batch
+        self.batch, self.linger = batch, linger
+        self._move_many = self.server.register_script(MOVE_MANY)
         settings.set("MONITOR_BATCH_SIZE", max(batch, settings.getint("MONITOR_BATCH_SIZE")), priority="cmdline")
         IngestSpider.outlets = {o.name: o for o in load_sources(settings.get("MONITOR_SOURCES"))}
         if settings.get("TWISTED_REACTOR"):  # the crawler checks for it; the reactor never runs here
@@ -94,20 +105,18 @@ class Ingest:
             logger.warning("Re-queued %d items of an interrupted batch", recovered)
         self._publish_known(store)
         idle_since = time.monotonic()
+        # How long one blocking wait lasts: short enough that the writer exits within a
+        # fraction of idle_exit once the workers are done.
+        poll = 1.0 if idle_exit is None else max(0.1, min(1.0, idle_exit / 4))
         try:
             while True:
-                first = self.server.blmove(self.items_key, self.processing, 1, "LEFT", "RIGHT")
+                first = self.server.blmove(self.items_key, self.processing, poll, "LEFT", "RIGHT")
                 if first is None:
                     if idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
                         if not (wait_for_workers and self._workers_alive()):
                             break
                     continue
-                batch = [first]
-                while len(batch) < self.batch:
-                    data = self.server.lmove(self.items_key, self.processing, "LEFT", "RIGHT")
-                    if data is None:
-                        break
-                    batch.append(data)
+                batch = self._fill([first])
                 known = self._process(batch)
                 store.commit()
                 pipe = self.server.pipeline()
@@ -122,6 +131,26 @@ class Ingest:
             for stage in reversed(self.stages):
                 stage.close_spider()
         return self.result
+
+    def _fill(self, batch: list[bytes]) -> list[bytes]:
+        """Move more items into the batch, up to ``batch`` of them, waiting at most ``linger``
+        seconds for the workers to queue them: a commit (and its Redis round-trips) per many
+        items, not per item, while the workers keep the list just non-empty. Whatever the list
+        holds moves in one round-trip (MOVE_MANY)."""
+        deadline = time.monotonic() + self.linger
+        while len(batch) < self.batch:
+            moved = self._move_many(keys=[self.items_key, self.processing], args=[self.batch - len(batch)])
+            if moved:
+                batch.extend(moved)
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0.01:
+                break
+            data = self.server.blmove(self.items_key, self.processing, remaining, "LEFT", "RIGHT")
+            if data is None:
+                break
+            batch.append(data)
+        return batch
 
     def _process(self, batch: list[bytes]) -> list[str]:
         """Items through dedupe and store; the URL keys to mark known (as UrlMemory would)."""

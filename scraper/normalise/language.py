@@ -29,6 +29,10 @@ CYRILLIC_CODES = {"ru", "uk", "bg", "mk", "sr", "be"}
 CONFIDENT = 0.90
 MIN_LETTERS = 20
 SAMPLE_CHARS = 3000
+# langdetect's cost grows with its input (it extracts every n-gram before sampling them) while
+# its answer settles within a few hundred letters: it reads the first LANGDETECT_CHARS of the
+# sample, cut at a space. Script and letter checks still read the whole sample.
+LANGDETECT_CHARS = 1000
 
 
 def declared_code(tag: str | None) -> str | None:
@@ -40,6 +44,8 @@ def declared_code(tag: str | None) -> str | None:
 
 
 def _script_language(letters: str) -> str | None:
+    if letters.isascii():  # Latin letters only: no single-language script
+        return None
     counts: dict[str, int] = {}
     for char in letters:
         script = unicodedata.name(char, "").split(" ", 1)[0]
@@ -48,6 +54,13 @@ def _script_language(letters: str) -> str | None:
         if counts.get(script, 0) * 2 > len(letters):
             return language
     return None
+
+
+def _langdetect_sample(sample: str) -> str:
+    if len(sample) <= LANGDETECT_CHARS:
+        return sample
+    cut = sample.rfind(" ", LANGDETECT_CHARS // 2, LANGDETECT_CHARS)
+    return sample[:cut if cut > 0 else LANGDETECT_CHARS]
 
 
 def detect_language(
@@ -66,7 +79,7 @@ def detect_language(
         return by_script, "script"
 
     try:
-        guesses = detect_langs(sample)
+        guesses = detect_langs(_langdetect_sample(sample))
     except LangDetectException:
         return fallback
     best = guesses[0]
