@@ -16,16 +16,18 @@ one process pinned to one core; Scrapy's decoding is not timed. "trafilatura" is
 Sets (paths relative to the repository root; a missing folder is reported and skipped):
 
 * ``../shared/realpages/trafilatura`` — ``tests/evaldata.json``; only the pages whose file is
-  present are scored. Rules, one per field:
-    - title: equal after collapsing whitespace;
+  present are scored. The rules are those that reproduce the issue's figures for trafilatura
+  2.3.1 alone on this set (title 133, author 93 of 144); the stricter rule is printed too:
+    - title: equal ignoring case, after collapsing whitespace (strict: equal with case — the
+      ground truth sometimes copies a CSS ``text-transform: uppercase`` rendering);
     - date: the ground truth's YYYY-MM-DD equals the local date of the publication time, i.e.
       ``published_at`` (UTC) moved back to ``published_offset``; pages are read with the
       timezone ``UTC`` (the outlet's zone is unknown), so a date printed without a time
       keeps its day;
-    - author: trafilatura's own rule (its ``tests/eval_authors.py``: ``result['author'] ==
-      gold``), i.e. the authors joined by ``"; "`` (trafilatura's separator) equal to the
-      ground truth string, here after collapsing whitespace (a ground truth given as a list of
-      names is joined by ``"; "`` first); only pages whose ground truth has an author count;
+    - author: one of the ground truth and the authors joined by ``"; "`` contains the other,
+      ignoring case, both non-empty (strict: trafilatura's ``tests/eval_authors.py`` rule,
+      equal after collapsing whitespace); a ground truth given as a list of names is joined
+      by ``"; "`` first; only pages whose ground truth has an author count;
     - with / without: trafilatura's own rule (``tests/eval_common.py`` ``count_item``): a
       snippet counts as found when it is a substring of the text, both whitespace-collapsed.
 * ``../shared/realpages/article-extraction-benchmark`` — ``ground-truth.json``; main text
@@ -61,6 +63,7 @@ from scraper.normalise.article import normalise_article  # noqa: E402
 DEFAULT_TRAFILATURA = ROOT.parent / "shared" / "realpages" / "trafilatura"
 DEFAULT_AEB = ROOT.parent / "shared" / "realpages" / "article-extraction-benchmark"
 DEFAULT_LANGUAGES = ROOT / "tests" / "data" / "languages.tsv"
+FIELDS = ("title", "title, strict", "date", "author", "author, strict", "with", "without")
 TIMEZONE = "UTC"  # the benchmark pages' outlets are unknown; see the module docstring
 
 
@@ -124,14 +127,22 @@ def time_row(times: list[float]) -> str:
     return f"median {statistics.median(times) * 1000:.1f} ms, p95 {percentile(times, 0.95) * 1000:.1f} ms"
 
 
+def names_agree(found: str | None, gold: str) -> bool:
+    found, gold = norm(found).casefold(), norm(gold).casefold()
+    return bool(found and gold) and (found in gold or gold in found)
+
+
 def score_trafilatura_page(tally: Tally, truth: dict, title, date, authors: str | None, text: str, who: str):
     textn = norm(text)
-    tally.score("title", norm(title) == norm(truth["title"]), miss=(truth["file"], title, truth["title"]))
+    miss = (truth["file"], title, truth["title"])
+    tally.score("title", norm(title).casefold() == norm(truth["title"]).casefold(), miss=miss)
+    tally.score("title, strict", norm(title) == norm(truth["title"]), miss=miss)
     tally.score("date", date == truth["date"], miss=(truth["file"], date, truth["date"]))
     if truth.get("author"):
         gold = truth["author"]
         gold = "; ".join(gold) if isinstance(gold, list) else gold  # 4 entries list several names
-        tally.score("author", norm(authors) == norm(gold), miss=(truth["file"], authors, gold))
+        tally.score("author", names_agree(authors, gold), miss=(truth["file"], authors, gold))
+        tally.score("author, strict", norm(authors) == norm(gold), miss=(truth["file"], authors, gold))
     found = [s for s in truth["with"] if norm(s) in textn]
     tally.score("with", True, len(truth["with"]), len(found),
                 miss=(truth["file"], [s for s in truth["with"] if norm(s) not in textn]))
@@ -165,14 +176,14 @@ def bench_trafilatura_set(folder: Path, fetched_at: str, show: str | None, limit
         score_trafilatura_page(theirs, truth, data.get("title"), (data.get("date") or "")[:10] or None,
                                data.get("author"), data.get("text") or "", "trafilatura")
     print(f"\n== trafilatura evaluation set: {folder} ({len(pages)} pages present)")
-    print(f"{'field':<9} {'ours':>18} {'trafilatura':>18}")
-    for field in ("title", "date", "author", "with", "without"):
+    print(f"{'field':<15} {'ours':>18} {'trafilatura':>18}")
+    for field in FIELDS:
         cells = []
         for tally in (ours, theirs):
             h, n = tally.hits[field], tally.totals[field]
             cells.append(f"{h}/{n} {h / n:6.1%}" if n else "-")
-        print(f"{field:<9} {cells[0]:>18} {cells[1]:>18}")
-    print(f"{'time':<9} ours: {time_row(ours.times)}; trafilatura: {time_row(theirs.times)}")
+        print(f"{field:<15} {cells[0]:>18} {cells[1]:>18}")
+    print(f"{'time':<15} ours: {time_row(ours.times)}; trafilatura: {time_row(theirs.times)}")
     if show:
         print(f"\nmisses of ours on {show}:")
         for miss in ours.misses.get(show, []):
@@ -274,7 +285,7 @@ def main() -> None:
     parser.add_argument("--aeb-set", type=Path, default=DEFAULT_AEB)
     parser.add_argument("--languages", nargs="?", const=DEFAULT_LANGUAGES, type=Path,
                         help="only the language confusion matrix over a labelled TSV")
-    parser.add_argument("--show-misses", choices=["title", "date", "author", "with", "without"])
+    parser.add_argument("--show-misses", choices=FIELDS)
     parser.add_argument("--limit", type=int, help="first N pages of each set (quick checks)")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):

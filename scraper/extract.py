@@ -21,7 +21,11 @@ from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
-from lxml import etree
+from trafilatura.utils import load_html
+
+from scraper.authors import choose_authors, json_ld_names, printed_byline
+from scraper.normalise.dates import url_candidate, url_date
+from scraper.normalise.urls import unarchived
 
 ARTICLE_TYPES = {
     "NewsArticle", "Article", "ReportageNews", "AnalysisNewsArticle", "BackgroundNewsArticle",
@@ -63,17 +67,6 @@ def _is_article(node: dict) -> bool:
     return any(k in ARTICLE_TYPES for k in kinds if isinstance(k, str))
 
 
-def _names(value: Any) -> list[str]:
-    """Author names from a JSON-LD author value: a string, a Person, or a list of them."""
-    items = value if isinstance(value, list) else [value]
-    names = []
-    for item in items:
-        name = item.get("name") if isinstance(item, dict) else item
-        if isinstance(name, str) and name.strip():
-            names.append(name.strip())
-    return names
-
-
 def _url_of(value: Any) -> str | None:
     if isinstance(value, dict):
         return _first(value.get("@id"), value.get("url"))
@@ -99,54 +92,30 @@ def _text_of(tree: lxml.html.HtmlElement, xpath: str) -> str | None:
     return None
 
 
-# A date in the URL: /2024/04/17/, /2024/4/17/, /2024-04-17-, /20240417/ (year 1990-2039).
-URL_DATES = (
-    re.compile(r"/((?:199|20[0-3])\d)/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?=/|$)"),
-    re.compile(r"[/_-]((?:199|20[0-3])\d)[_-]?(0[1-9]|1[0-2])[_-]?(0[1-9]|[12]\d|3[01])(?=[/_.-]|$)"),
-)
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?")
-# Prefixes of a byline that are not part of the name.
-BYLINE_PREFIX = re.compile(
-    r"^(?:(?:written|posted|published|reported|view all posts)\s+)?(?:by|von|par|por|di|door|от|автор:?|auteur|autor|author:?|artikel von)\s+",
-    re.IGNORECASE,
-)
-# Bylines that name nobody.
-NOT_A_NAME = re.compile(r"^(?:admin|administrator|no author|unknown|editor|redaktion|staff|follow)$", re.I)
-
-
-def _url_date(url: str) -> str | None:
-    path = url.split("?", 1)[0]
-    for pattern in URL_DATES:
-        match = pattern.search(path)
-        if match:
-            year, month, day = match.groups()
-            return f"{year}-{int(month):02d}-{int(day):02d}"
-    return None
-
-
-def _agrees(candidate: str, day: str) -> bool:
-    """Does an ISO candidate name the URL's day? One with an offset may be a day off in UTC."""
+def _iso_day(candidate: str) -> tuple[str, bool] | None:
+    """The day an ISO candidate names and whether it carries an offset; None if not ISO."""
     match = ISO_DATE.match(candidate)
-    if not match:
-        return False
-    named = "-".join(match.groups()[:3])
-    if named == day:
-        return True
-    if match.group(4):
-        return abs(date.fromisoformat(named) - date.fromisoformat(day)) <= timedelta(days=1)
-    return False
+    return ("-".join(match.groups()[:3]), bool(match.group(4))) if match else None
 
 
 def _trust_the_url(candidates: list[str], url_day: str | None) -> list[str]:
-    """A URL's date is fixed when the article is first published, while metas and time
-    elements may carry an update. When the URL names a day, the first candidate that agrees
-    with it goes first. The URL's day alone dates nothing: a page whose own signals are all
-    implausible stays undated (a URL may carry a section's or an archive's date)."""
+    """A URL's day is fixed when the article is first published, while metas and time
+    elements may carry an update. When the URL names a day, the candidate that names the
+    same day goes first (one whose offset puts it a day off in UTC, if none does). When every
+    ISO candidate is dated after that day (and not in the future, which is no update but an
+    error the pipeline counts), they are updates: the URL's day goes first."""
     if not url_day:
         return candidates
-    for index, candidate in enumerate(candidates):
-        if _agrees(candidate, url_day):
-            return [candidate, *candidates[:index], *candidates[index + 1:]]
+    days = [_iso_day(c) for c in candidates]
+    for exact in (True, False):
+        for index, day in enumerate(days):
+            if day and (day[0] == url_day or not exact and day[1] and
+                        abs(date.fromisoformat(day[0]) - date.fromisoformat(url_day)) <= timedelta(days=1)):
+                return [candidates[index], *candidates[:index], *candidates[index + 1:]]
+    iso_days = [day[0] for day in days if day]
+    if iso_days and all(url_day < day <= date.today().isoformat() for day in iso_days):
+        return [url_candidate(url_day), *candidates]
     return candidates
 
 
@@ -159,26 +128,36 @@ def _time_elements(tree: lxml.html.HtmlElement) -> list[str]:
     return [v.strip() for v in [*marked, *tree.xpath("//time/@datetime")] if v and v.strip()]
 
 
-def _clean_author(name: str) -> str | None:
-    name = " ".join(name.split())
-    name = BYLINE_PREFIX.sub("", name).strip(" ,;|-–—")
-    if not name or "://" in name or "@" in name or NOT_A_NAME.match(name) or len(name) > 80:
-        return None
-    return name
+# Elements that print the date for the reader: <time> without a machine value, the element
+# of a calendar icon, and elements whose class or id says "date" (not "update": a change is
+# not the publication).
+PRINTED_DATE_XPATH = (
+    '//time[not(@datetime)]'
+    ' | //*[*[contains(@class, "fa-calendar") or contains(@class, "icon-calendar")]]'
+    ' | //*[self::span or self::div or self::p or self::li or self::small or self::abbr]'
+    '[(contains(@class, "date") or contains(@id, "date") or contains(@class, "datum")'
+    ' or contains(@class, "fecha") or contains(@class, "published"))'
+    ' and not(contains(@class, "update")) and not(contains(@class, "modif"))]'
+)
+# A date as printed: 17.04.2024 (14:05), 2024-04-17 (14:05), 17 April 2024, April 17, 2024.
+PRINTED_DATE = re.compile(
+    r"\d{1,2}[./]\s?\d{1,2}[./]\s?\d{4}(?:,?\s+(?:um\s+|à\s+|в\s+)?\d{1,2}:\d{2})?"
+    r"|\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|\d{1,2}\.?\s+[^\W\d_]{3,12}\.?,?\s+\d{4}(?:,?\s+\d{1,2}:\d{2})?"
+    r"|[^\W\d_]{3,12}\.?\s+\d{1,2},?\s+\d{4}(?:,?\s+\d{1,2}:\d{2}(?:\s?[AaPp]\.?[Mm]\.?)?)?"
+)
 
 
-def _authors(keys: set[str], *sources: list[str]) -> list[str]:
-    """The first source that names someone, cleaned, without repeats; the site's own name
-    (an organisation set as the author by the CMS) is nobody."""
-    for source in sources:
-        names: list[str] = []
-        for raw in source:
-            name = _clean_author(raw) if isinstance(raw, str) else None
-            if name and name not in names and not _names_site(name, keys):
-                names.append(name)
-        if names:
-            return names
-    return []
+def _printed_dates(tree: lxml.html.HtmlElement) -> list[str]:
+    """The first dates printed for the reader in a date element, as printed."""
+    found: list[str] = []
+    for element in tree.xpath(PRINTED_DATE_XPATH)[:12]:
+        match = PRINTED_DATE.search(" ".join(element.text_content().split())[:120])
+        if match and match.group(0) not in found:
+            found.append(match.group(0))
+            if len(found) == 2:
+                break
+    return found
 
 
 TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»«/]{1,2}\s+|\s*\|\s*")
@@ -190,7 +169,7 @@ def _key(text: str) -> str:
 
 
 def _site_keys(url: str, site_name: str | None) -> set[str]:
-    host = (urlsplit(url).hostname or "").lower()
+    host = (urlsplit(unarchived(url)).hostname or "").lower()
     labels = [l for l in host.split(".") if l not in ("www", "m", "amp", "com", "org", "net", "co", "uk")]
     keys = {_key(l) for l in labels if len(l) > 2}
     keys.add(_key(host.removeprefix("www.")))
@@ -204,18 +183,10 @@ def _names_site(part: str, keys: set[str]) -> bool:
     return bool(part_key) and any(k == part_key or (len(k) > 3 and k in part_key) for k in keys)
 
 
-def _without_site_name(title: str | None, keys: set[str], h1: str | None) -> str | None:
-    """A title without the site's name that CMSs add: 'Headline | Site', 'Site - Headline'.
-    The page's own <h1>, when the title starts or ends with it, is the headline."""
+def _without_site_name(title: str | None, keys: set[str]) -> str | None:
+    """A title without the site's name that CMSs add: 'Headline | Site', 'Site - Headline'."""
     if not title:
         return title
-    if h1 and h1 != title and len(h1) > 10:
-        if title.startswith(h1) and TITLE_SEPARATORS.match(title[len(h1):]):
-            return h1
-        if title.endswith(h1):
-            before = [m for m in TITLE_SEPARATORS.finditer(title[: -len(h1)])]
-            if before and before[-1].end() == len(title) - len(h1):
-                return h1
     parts = TITLE_SEPARATORS.split(title)
     if len(parts) > 1:
         if _names_site(parts[-1], keys):
@@ -225,96 +196,45 @@ def _without_site_name(title: str | None, keys: set[str], h1: str | None) -> str
     return title
 
 
-_TAG_BYTES = re.compile(rb"<[^>]*>")
+def _title_ends(title: str) -> set[str]:
+    """Keys of a title whole and of each run of its parts from either end: what a headline
+    may be once 'Site » Section' or '| Site' is taken off."""
+    keys = [_key(part) for part in TITLE_SEPARATORS.split(title)]
+    return {"".join(keys[:i]) for i in range(1, len(keys) + 1)} | {"".join(keys[i:]) for i in range(len(keys))}
 
 
-def guess_single_byte_cyrillic(body: bytes) -> str | None:
-    """'cp1251' or 'koi8_r' for undeclared Cyrillic bytes, None when the bytes are not that.
+def _headings(tree: lxml.html.HtmlElement) -> list[str]:
+    texts: list[str] = []
+    for element in tree.iter("h1", "h2", "h3"):
+        text = " ".join(element.text_content().split())
+        if text and text not in texts:
+            texts.append(text)
+    return texts
 
-    Cyrillic text in a single-byte code is mostly bytes >= 0xC0 (letters); lower-case letters,
-    the bulk of any text, are 0xE0-0xFF in windows-1251 and 0xC0-0xDF in KOI8-R.
+
+def _is_headline_sized(text: str) -> bool:
+    return len(text.split()) >= 2 or len(text) >= 12  # scripts without spaces count by length
+
+
+def _printed_headline(tree: lxml.html.HtmlElement, page_titles: list[str], keys: set[str]) -> str | None:
+    """The headline as the reader sees it (case, quotes and dashes as printed).
+
+    The longest heading that one of the page's own titles (JSON-LD, OpenGraph, Twitter,
+    <title>) names, whole or at one end; else the page's only <h1>, which metadata written
+    for search engines and social cards may word differently. Headings that are the site's
+    name (a logo) or a single word (menus, sections) are not headlines.
     """
-    text = _TAG_BYTES.sub(b" ", body)
-    high = sum(1 for b in text if b >= 0xC0)
-    ascii_letters = sum(1 for b in text if 0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A)
-    if high < 8 or high < ascii_letters:
-        return None  # Latin text with some accented letters, or too little to tell
-    upper_half = sum(1 for b in text if b >= 0xE0)
-    return "cp1251" if upper_half * 2 > high else "koi8_r"
-
-
-def response_text(response: Any) -> str:
-    """A Scrapy response's text, with a better guess than Scrapy's for an undeclared or wrongly
-    declared encoding.
-
-    A charset in the HTTP header, a BOM or a ``<meta>`` wins, as with ``response.text``, when
-    the body decodes strictly with it. A declared charset the bytes do not decode with (UTF-8
-    declared, windows-1251 sent) is a wrong one, and so is a single-byte charset declared for
-    bytes that are valid, non-ASCII UTF-8: the encoding is then detected as for an undeclared
-    one (logged). Without any, UTF-8 is tried, then windows-1251 against KOI8-R (Scrapy's
-    detector can take a short KOI8-R page for Shift JIS); anything else is left to Scrapy.
-    Spiders call it in place of ``response.text``:
-    ``extract_page(response_text(response), response.url)``.
-    """
-    import codecs
-    import logging
-
-    from w3lib.encoding import resolve_encoding
-
-    def strict_utf8(data: bytes) -> bool:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return False
-        return True
-
-    def detected(data: bytes) -> tuple[str, str]:
-        """The body decoded with a detected encoding, and that encoding's name."""
-        if strict_utf8(data):
-            return data.decode("utf-8"), "utf-8"
-        guess = guess_single_byte_cyrillic(data)
-        if guess:
-            return data.decode(guess, errors="replace"), guess
-        try:
-            from charset_normalizer import from_bytes  # trafilatura's dependency
-        except ImportError:  # pragma: no cover
-            best = None
-        else:
-            best = from_bytes(data).best()
-        if best is not None:
-            return str(best), best.encoding
-        return response.text, getattr(response, "encoding", None) or "unknown"
-
-    body = response.body
-    declared = getattr(response, "_declared_encoding", lambda: None)()
-    if not declared:
-        if strict_utf8(body):
-            return body.decode("utf-8")
-        guess = guess_single_byte_cyrillic(body)
-        if not guess:
-            return response.text
-        logging.getLogger(__name__).info("No charset declared: %s; read as %s", response.url, guess)
-        return body.decode(guess, errors="replace")
-    codec = resolve_encoding(declared) or declared
-    try:
-        codec = codecs.lookup(codec).name
-        payload = body
-        if getattr(response, "_bom_encoding", lambda: None)():
-            for mark in (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-                if payload.startswith(mark):
-                    payload = payload[len(mark):]
-                    break
-        payload.decode(codec)
-    except (UnicodeDecodeError, LookupError):
-        reason = f"does not decode as {declared}"
-    else:
-        single_byte = re.match(r"(cp125\d|cp8\d\d|iso8859-\d+|latin-?1|koi8-[ru]|mac-)", codec)
-        if not (single_byte and not body.isascii() and strict_utf8(body)):
-            return response.text
-        reason = f"is declared {declared} but is valid UTF-8"
-    text, found = detected(body)
-    logging.getLogger(__name__).warning("Wrong charset: %s %s; read as %s", response.url, reason, found)
-    return text
+    ends = set().union(*(_title_ends(t) for t in page_titles)) - {""}
+    headings = [h for h in _headings(tree) if _key(h) not in keys and _is_headline_sized(h)]
+    agreed = [h for h in headings if _key(h) in ends]
+    if agreed:
+        return max(agreed, key=len)
+    h1s = {" ".join(e.text_content().split()) for e in tree.iter("h1")} - {""}
+    if len(h1s) == 1:
+        (h1,) = h1s
+        if h1 in headings:
+            return h1
+    return None
 
 
 def _distinct_dates(values: list[Any]) -> list[str]:
@@ -333,9 +253,10 @@ def extract_page(html: str, url: str) -> dict[str, Any]:
     Keys: title, published_candidates (most trusted first), modified_raw, authors,
     description, canonical_link, og_url, declared_language, site_name, text.
     """
-    try:
-        tree = lxml.html.document_fromstring(html)
-    except (etree.ParserError, ValueError):
+    # One parse, by trafilatura's loader (it copes with an XML declaration and bad markup);
+    # trafilatura then works on its own copy of this tree.
+    tree = load_html(html) if html.strip() else None
+    if tree is None:
         return {"text": "", "authors": [], "published_candidates": []}
 
     objects = _json_ld_objects(tree)
@@ -346,8 +267,8 @@ def extract_page(html: str, url: str) -> dict[str, Any]:
     published += [meta.get(name) for name in DATE_META]
     published += tree.xpath('//*[@itemprop="datePublished"]/@content')
     published += _time_elements(tree)[:2]
+    published += _printed_dates(tree)
 
-    h1 = _text_of(tree, "//h1")
     title_tag = _text_of(tree, "//title")
     page = {
         "published_candidates": [],
@@ -367,32 +288,38 @@ def extract_page(html: str, url: str) -> dict[str, Any]:
         "site_name": _first(meta.get("og:site_name")),
     }
     meta_authors = [a for a in (meta.get("author"), meta.get("article:author"), meta.get("dc.creator"),
-                                meta.get("parsely-author"), meta.get("sailthru.author")) if a]
+                                meta.get("parsely-author"), meta.get("sailthru.author"),
+                                meta.get("twitter:creator")) if a]
 
-    # trafilatura works on its own copy of the tree: everything above read the original.
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
     )
     found = document.as_dict() if document is not None else {}
 
-    url_day = _url_date(url)
+    url_day = url_date(url)
     page_dates = _distinct_dates(published)
-    # trafilatura's date (htmldate) may come from the URL alone, which dates nothing by itself.
-    if not (url_day and found.get("date") == url_day and not any(_agrees(p, url_day) for p in page_dates)):
+    # htmldate may read its date off the URL, which the pipeline asks last (after the feed).
+    if not (url_day and found.get("date") == url_day and not any(
+            (_iso_day(p) or ("",))[0] == url_day for p in page_dates)):
         published.append(found.get("date"))
     page["published_candidates"] = _distinct_dates(_trust_the_url(_distinct_dates(published), url_day))
+
     keys = _site_keys(url, page["site_name"] or found.get("sitename"))
-    titles = [article.get("headline"), article.get("name"), meta.get("og:title"),
-              meta.get("twitter:title"), h1, found.get("title"), title_tag]
-    # A title that is only the site's name is a CMS default: the next signal is asked.
-    page["title"] = _without_site_name(
-        _first(*[t for t in titles if not (isinstance(t, str) and _key(t) in keys)]) or _first(*titles),
-        keys, h1,
-    )
-    page["authors"] = _authors(
+    page_titles = [t for t in (article.get("headline"), article.get("name"), meta.get("og:title"),
+                               meta.get("twitter:title"), title_tag) if isinstance(t, str) and t.strip()]
+    # A title that is only the site's name is a CMS default: the next signal is asked, and
+    # none at all leaves the feed's title to the pipeline.
+    page["title"] = _printed_headline(tree, page_titles, keys) or _without_site_name(
+        _first(*[t for t in (*page_titles, _text_of(tree, "//h1"), found.get("title"))
+                 if isinstance(t, str) and _key(t) not in keys]),
         keys,
-        _names(article.get("author")),
+    )
+    by_id = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
+    page["authors"] = choose_authors(
+        lambda name: _names_site(name, keys),
+        json_ld_names(article.get("author"), by_id),
         meta_authors,
+        printed_byline(tree),
         (found.get("author") or "").split("; "),
     )
     page["text"] = found.get("text") or _first(article.get("articleBody")) or ""

@@ -14,6 +14,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scraper import settings as defaults  # a crawler built without the project settings
 from scraper.dedupe import signature
 from scraper.normalise.article import normalise_article
+from scraper.normalise.dates import url_candidate
 from scraper.normalise.urls import url_key
 from scraper.store import ArticleStore
 from scraper.topic import load_topic
@@ -54,6 +55,10 @@ class NormalisePipeline(_StatsMixin):
             self.count(f"dates_{published.status}")
             if published.status in ("rejected", "unparsed"):
                 spider.logger.warning("Date %r %s on %s", published.raw, published.status, item["url"])
+        elif published.passed_over == "rejected":
+            self.count("dates_rejected")  # the page's own date was absurd; a later signal dated it
+        if published.raw and published.raw.startswith(url_candidate("")):
+            self.count("dates_from_url")
         return item
 
 

@@ -26,7 +26,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 
-from scraper.extract import extract_page, response_text
+from scraper.encoding import response_text
+from scraper.extract import extract_page
 from scraper.middlewares import CountedFailure, describe
 from scraper.items import ArticleItem
 from scraper.sources import Listing, Outlet, compile_selector

@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from scraper.normalise.dates import first_published, parse_published
+from scraper.normalise.dates import first_published, parse_published, url_date
 
 FETCHED = datetime(2024, 6, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -121,3 +121,45 @@ def test_printed_forms_to_the_minute(raw, tz, utc, offset):
                                          ("dünən", "Asia/Baku", "2024-06-19")])
 def test_yesterday(raw, tz, day):
     assert parse_published(raw, tz, FETCHED).iso[:10] == day
+
+
+@pytest.mark.parametrize(
+    "url, day",
+    [
+        ("https://news.example/2024/04/17/story", "2024-04-17"),
+        ("https://news.example/2024/4/7/story", "2024-04-07"),
+        ("https://news.example/politics/20240417/story.html", "2024-04-17"),
+        ("https://news.example/story-2024-04-17.html", "2024-04-17"),
+        ("https://news.example/2024/04/story", None),  # a month is not a day
+        ("https://news.example/2019/43/story", None),  # year and issue number
+        ("https://news.example/story?date=2024/04/17", None),  # the query is not the path
+        # a Wayback Machine copy: the archived URL's day, not the capture's
+        ("https://web.archive.org/web/20160218174457/http://blog.example/2010/05/19/post", "2010-05-19"),
+        ("https://web.archive.org/web/20110106023242/http://site.example/index.php", None),
+    ],
+)
+def test_url_date(url, day):
+    assert url_date(url) == day
+
+
+@pytest.mark.parametrize(
+    "candidates, utc, offset",
+    [
+        # the metadata's UTC time and the local time printed for the reader: the page's clock
+        (["Wed, 04 May 2022 02:41:00 GMT", "3/5/2022 22:41"], "2022-05-04T02:41:00Z", "-04:00"),
+        (["2024-04-17T10:05:00Z", "17 апреля 2024, 14:05"], "2024-04-17T10:05:00Z", "+04:00"),
+        # a printed date without a time, or a different minute, says nothing of the clock
+        (["2024-04-17T10:05:00Z", "17 April 2024"], "2024-04-17T10:05:00Z", "+00:00"),
+        (["2024-04-17T10:05:00Z", "17 April 2024 14:07"], "2024-04-17T10:05:00Z", "+00:00"),
+        # a time with an offset of its own keeps it
+        (["2024-04-17T14:05:00+04:00", "17 April 2024 10:05"], "2024-04-17T10:05:00Z", "+04:00"),
+    ],
+)
+def test_a_utc_time_takes_the_offset_the_page_prints(candidates, utc, offset):
+    published = first_published(candidates, "UTC", FETCHED)
+    assert (published.iso, published.offset) == (utc, offset)
+
+
+def test_a_date_passed_over_as_absurd_is_reported():
+    published = first_published(["2099-01-01T00:00:00Z", "url:2024-06-12"], "Asia/Baku", FETCHED)
+    assert (published.iso, published.raw, published.passed_over) == ("2024-06-11T20:00:00Z", "url:2024-06-12", "rejected")

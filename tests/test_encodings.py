@@ -56,7 +56,7 @@ def test_legacy_encodings_decode(language, codec, label, where):
     assert text.split(". ")[1] in page["text"]
 
 
-from scraper.extract import guess_single_byte_cyrillic, response_text  # noqa: E402
+from scraper.encoding import guess_single_byte_cyrillic, response_text  # noqa: E402
 
 
 @pytest.mark.parametrize("codec, title", [

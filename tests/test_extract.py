@@ -9,8 +9,8 @@ BODY = "<article>" + "".join(
     for n in range(6)) + "</article>"
 
 
-def page(head="", html_attrs=' lang="en"', body=BODY):
-    return f"<html{html_attrs}><head>{head}</head><body><h1>Heading in page</h1>{body}</body></html>"
+def page(head="", html_attrs=' lang="en"', body=BODY, heading=""):
+    return f"<html{html_attrs}><head>{head}</head><body>{heading}{body}</body></html>"
 
 
 def ld(**fields):
@@ -40,7 +40,7 @@ META = ('<meta property="og:title" content="OG title"><meta property="article:pu
         (META, ' lang="en"', "declared_language", "en"),  # <html lang> before og:locale
         (META, "", "declared_language", "ru_RU"),
         # then other tags
-        ("<title>Title tag</title>", "", "title", "Heading in page"),
+        ("<title>Title tag</title>", "", "title", "Title tag"),
         ('<link rel="canonical" href="/canonical">', "", "canonical_link", "/canonical"),
         ('<script type="application/ld+json">{broken</script>' + META, "", "title", "OG title"),
         ("", "", "published_candidates", []),
@@ -73,9 +73,16 @@ def test_unparseable_document():
         ('<meta property="article:published_time" content="2024-05-02T10:00:00+04:00">'
          '<meta name="date" content="2024-04-17T14:05:00+04:00">',
          "https://news.example/2024/04/17/story", "2024-04-17T14:05:00+04:00"),
-        # when none agrees, the page's own order stands (the URL alone dates nothing)
+        # every page date is later than the URL's day: they are updates, the URL's day goes first
         ('<meta property="article:published_time" content="2024-05-02T10:00:00+04:00">',
-         "https://news.example/2024/4/17/story", "2024-05-02T10:00:00+04:00"),
+         "https://news.example/2024/4/17/story", "url:2024-04-17"),
+        # a page date earlier than the URL's day: the page's own order stands
+        ('<meta property="article:published_time" content="2024-04-10T10:00:00+04:00">',
+         "https://news.example/2024/4/17/story", "2024-04-10T10:00:00+04:00"),
+        # the candidate on the URL's very day beats one a day off
+        ('<meta property="article:published_time" content="2023-11-09T05:30:59Z">'
+         '<meta name="date" content="2023-11-08 23:30:59">',
+         "https://news.example/2023/11/08/story", "2023-11-08 23:30:59"),
         # an offset may put the same moment on the previous or next day in UTC
         ('<meta property="article:published_time" content="2024-04-16T22:00:00Z">',
          "https://news.example/2024/04/17/story", "2024-04-16T22:00:00Z"),
@@ -93,6 +100,7 @@ def test_url_date_settles_disagreeing_candidates(head, url, expected):
         ('<meta property="og:title" content="Peacekeepers leave Karabakh - Daily Wire">', "Peacekeepers leave Karabakh",
          "Peacekeepers leave Karabakh"),
         ('<meta property="og:title" content="News Example">', "Peacekeepers leave", "Peacekeepers leave"),
+        ('<meta property="og:title" content="News Example">', "", None),
         # a title that merely contains a dash keeps it
         ('<meta property="og:title" content="Baku - Moscow talks end">', "", "Baku - Moscow talks end"),
     ],
@@ -106,3 +114,27 @@ def test_author_that_is_the_site_or_a_byline_prefix():
     head = ld(**{"@type": "NewsArticle", "author": {"@type": "Organization", "name": "News Example"}}) + \
         '<meta name="author" content="By Ann Smith">'
     assert extract_page(page(head), "https://news-example.com/a")["authors"] == ["Ann Smith"]
+
+
+@pytest.mark.parametrize(
+    "head, headings, expected",
+    [
+        # the heading the page's own titles name is the headline, as printed (case, quotes)
+        ('<meta property="og:title" content="Peacekeepers Leave Karabakh\'s Towns - News Example">',
+         "<h1>Menu</h1><h2>Peacekeepers leave Karabakh’s towns</h2>", "Peacekeepers leave Karabakh’s towns"),
+        # 'Site » Blog Archive » Headline' and a logo heading that is the site's name
+        ("<title>News Example » Archive » Convoys cross the Lachin road</title>",
+         "<h1>News Example</h1><h2>Convoys cross the Lachin road</h2>", "Convoys cross the Lachin road"),
+        # the page's only <h1> rather than a title worded for search engines
+        ('<meta property="og:title" content="Russia completes withdrawal | News Example">',
+         "<h1>Last Russian peacekeepers leave Karabakh</h1>", "Last Russian peacekeepers leave Karabakh"),
+        # several unrelated <h1> (menus, sections): the metadata title
+        ('<meta property="og:title" content="Russia completes withdrawal | News Example">',
+         "<h1>Sections</h1><h1>Most read today</h1>", "Russia completes withdrawal"),
+        # a one-word <h1> is a section, not a headline
+        ("<title>Convoys cross the Lachin road</title>", "<h1>Politics</h1>", "Convoys cross the Lachin road"),
+    ],
+)
+def test_headline_as_printed(head, headings, expected):
+    html = page(head, heading=headings)
+    assert extract_page(html, "https://www.news-example.com/a")["title"] == expected

@@ -19,7 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from scraper.extract import response_text
+from scraper.encoding import response_text
 from scraper.middlewares import BrokenResponse, RedirectFailed, RetryAfter, gzip_is_complete, retry_after_seconds
 from scraper.safety import UnsafeRequest
 from scraper.samplesite import SampleSite

@@ -9,9 +9,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from scraper.normalise.dates import PublishedTime, first_published
+from scraper.normalise.dates import (
+    PublishedTime,
+    first_published,
+    url_candidate,
+    url_date,
+)
 from scraper.normalise.language import detect_language
-from scraper.normalise.text import clean_text, clean_title, comparison_key, content_hash, word_count
+from scraper.normalise.text import (
+    clean_text,
+    clean_title,
+    comparison_key,
+    content_hash,
+    word_count,
+)
 from scraper.normalise.urls import choose_canonical
 
 
@@ -25,7 +36,10 @@ def normalise_article(raw: dict[str, Any], timezone: str, outlet_language: str |
     text = clean_text(raw.get("text"))
     title = clean_title(raw.get("title")) or clean_title(raw.get("feed_title")) or None
     fetched_at = datetime.fromisoformat(raw["fetched_at"])
-    candidates = [*(raw.get("published_candidates") or []), raw.get("feed_published")]
+    # The URL's day comes last: it has no time of day, and the feed's date has one.
+    url_day = url_date(raw["url"])
+    candidates = [*(raw.get("published_candidates") or []), raw.get("feed_published"),
+                  url_candidate(url_day) if url_day else None]
     published = first_published(candidates, timezone, fetched_at)
     language, language_source = detect_language(text, raw.get("declared_language"), outlet_language)
     record = {

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import email.utils
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import dateparser
+
+from scraper.normalise.urls import unarchived
 
 # RFC 822/2822 as feeds print it: "Wed, 17 Apr 2024 10:05:00 GMT". The email parser accepts
 # far more than that and misreads it ("April 17, 2024 2:05 PM" loses the PM), so gate it.
@@ -112,6 +114,34 @@ def _numeric_dmy(text: str) -> datetime | None:
     return moment
 
 
+# A day in an article's URL: /2024/04/17/, /2024/4/17/, /2024-04-17-, /20240417/ (1990-2039).
+URL_DATES = (
+    re.compile(r"/((?:199|20[0-3])\d)/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?=/|$)"),
+    re.compile(r"[/_-]((?:199|20[0-3])\d)[_-]?(0[1-9]|1[0-2])[_-]?(0[1-9]|[12]\d|3[01])(?=[/_.-]|$)"),
+)
+
+
+def url_date(url: str) -> str | None:
+    """The day an article's URL names, as YYYY-MM-DD; None when it names none.
+
+    Publishing systems put the day of first publication in the path, so it is fixed when the
+    page's own dates change. A Wayback Machine address is read for the archived URL only.
+    """
+    path = unarchived(url).split("?", 1)[0]
+    for pattern in URL_DATES:
+        match = pattern.search(path)
+        if match:
+            year, month, day = match.groups()
+            return f"{year}-{int(month):02d}-{int(day):02d}"
+    return None
+
+
+def url_candidate(day: str) -> str:
+    """A URL's day as a date candidate, labelled so that ``published_raw`` says where it came
+    from (the label is read like "Date: " is)."""
+    return f"url:{day}"
+
+
 EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=timezone.utc)
 # Clocks and outlets' timezone settings drift; an hour ahead of the fetch is still plausible.
 FUTURE_TOLERANCE = timedelta(hours=1)
@@ -125,6 +155,8 @@ class PublishedTime:
     utc: datetime | None = None  # aware, in UTC; None unless status == "ok"
     offset: str | None = None  # "+04:00": the offset the time was read at
     status: str = "missing"  # ok | missing | unparsed | rejected
+    # With status ok: the status of a more trusted candidate that could not be used, if any.
+    passed_over: str | None = None
 
     @property
     def iso(self) -> str | None:
@@ -205,13 +237,45 @@ def first_published(
     """The first candidate, in order of trust, that reads as a plausible time.
 
     When none does, the outcome of the most trusted non-empty candidate is returned, so the
-    caller can count why the date is missing.
+    caller can count why the date is missing. A time given in UTC takes the page's own offset
+    from another candidate that prints the same moment as a local time (``local_offset``).
     """
     first_failure = PublishedTime(raw=None)
     for raw in candidates:
         result = parse_published(raw, tz_name, fetched_at)
         if result.status == "ok":
+            result = local_offset(result, [c for c in candidates if c and c != raw], fetched_at)
+            if first_failure.raw:
+                result = replace(result, passed_over=first_failure.status)
             return result
         if first_failure.status == "missing":
             first_failure = result
     return first_failure
+
+
+# Offsets in use run from -12:00 to +14:00, in steps of a quarter hour (+05:45, +04:30).
+_OFFSET_RANGE = (timedelta(hours=-12), timedelta(hours=14))
+
+
+def local_offset(published: PublishedTime, others: list[str], fetched_at: datetime) -> PublishedTime:
+    """``published`` with the offset of the page's own clock when it was given in UTC.
+
+    A page that gives "Wed, 04 May 2022 02:41:00 GMT" in its metadata and prints "3/5/2022
+    22:41" for the reader is on UTC-04:00: the same instant, the same minute, whole quarter
+    hours apart. The stored UTC time does not change; only the offset kept beside it does.
+    """
+    if published.offset != "+00:00" or not published.raw:
+        return published
+    given = _parse_any(published.raw, ZoneInfo("UTC"), fetched_at)
+    if given is None or given.tzinfo is None:
+        return published  # read in the outlet's zone, which is already the page's clock
+    instant = published.utc.replace(tzinfo=None, second=0, microsecond=0)
+    for raw in others:
+        printed = _parse_any(raw, ZoneInfo("UTC"), fetched_at)
+        if printed is None or printed.tzinfo is not None or (printed.hour, printed.minute) == (0, 0):
+            continue  # an offset of its own, or a date alone
+        delta = printed.replace(second=0, microsecond=0) - instant
+        if delta and _OFFSET_RANGE[0] <= delta <= _OFFSET_RANGE[1] and delta % timedelta(minutes=15) == timedelta(0):
+            local = published.utc.astimezone(timezone(delta))
+            return replace(published, offset=_format_offset(local))
+    return published

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import (
+    parse_qsl,
+    quote,
+    unquote,
+    urlencode,
+    urljoin,
+    urlsplit,
+    urlunsplit,
+)
 
 # Query parameters that identify a click, a campaign or a session, never the page.
 TRACKING_PARAMS = frozenset(
@@ -30,6 +38,15 @@ PATH_SAFE = "/:@!$&'()*+,;=-._~"
 def _is_tracking(name: str) -> bool:
     lowered = name.lower()
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+_ARCHIVED = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/(https?://.+)$")
+
+
+def unarchived(url: str) -> str:
+    """The original URL of a Wayback Machine copy; any other URL as it is."""
+    match = _ARCHIVED.match(url)
+    return match.group(1) if match else url
 
 
 def site_of(url: str) -> str:

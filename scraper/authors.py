@@ -1,0 +1,135 @@
+"""Who wrote an article: names from structured data, metas, the extractor and the printed byline.
+
+Each source gives raw strings; ``choose_authors`` takes the first source, in order of trust,
+that names a person. Values stay as the page prints them (no case changes): the pipeline only
+trims them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import lxml.html
+
+# What precedes a name in a byline: "By", "Written by:", "Posted on 21 May 2024 by", "Par",
+# "Por", "Von", "От", "Автор:", "Müəllif:", "Հեղինակ՝", "View all posts by".
+_BY = (r"by|von|par|por|di|door|от|автор|auteur|autor|author|texte|text|müəllif|müəllifi|"
+       r"հեղինակ|written by|posted by|artikel von|view all posts by")
+BYLINE_PREFIX = re.compile(rf"^(?:.{{0,40}}?\s)?(?:{_BY})\s*[:՝]?\s+", re.IGNORECASE)
+_BY_ALONE = re.compile(rf"^(?:{_BY})\s*[:՝]?$", re.IGNORECASE)
+# A credit for a picture, not for the text.
+PHOTO_CREDIT = re.compile(r"^(?:foto|photo|bild|image|picture|фото|şəkil)s?\b", re.IGNORECASE)
+# Where a byline's name ends: ", 21 juin 2018", " on May 2", " | 5 min read", " - 14:05".
+NAME_END = re.compile(r",\s*\d|\s+(?:on|am|le|el)\s+\d|\s+[|•·]\s*|\s+[-–—]\s+|\s+\d{1,2}[./:]\d", re.IGNORECASE)
+# Between the names of a byline: "Ann Smith, Bob Jones and Carol White".
+NAME_SEPARATOR = re.compile(r"\s*,\s+|\s+(?:and|und|et|y|и|və|և|&)\s+")
+# Letters after a name that are not a name: "Grant Tinsley, PhD".
+CREDENTIAL = re.compile(r"^(?:phd|ph\.d\.|md|m\.d\.|msc|ma|ba|jr\.?|sr\.?|dr\.?)$", re.IGNORECASE)
+# Bylines that name nobody.
+NOT_A_NAME = re.compile(
+    r"^(?:admin|administrator|no author|unknown|editor|redaktion|staff|follow|share|comments?|"
+    r"read more|more|posts?|posted|posted on|published|author|by)$", re.IGNORECASE)
+# A handle rather than a name: "edilson.la.rosa", "the_pain".
+HANDLE = re.compile(r"^[\w]+(?:[._][\w]+)+$")
+# Printed bylines: a rel=author link, itemprop=author, classes that say author/byline, in
+# page order; comments (which also have authors) excluded.
+BYLINE_XPATH = (
+    '//a[@rel="author"] | //*[@itemprop="author"]'
+    ' | //*[self::span or self::div or self::p or self::a or self::address or self::li or self::strong]'
+    '[contains(@class, "author") or contains(@class, "byline") or contains(@class, "auteur")'
+    ' or contains(@class, "autor") or contains(@class, "contributor")]'
+)
+_IN_COMMENTS = 'ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")]'
+
+
+def json_ld_names(value: Any, by_id: dict[str, dict]) -> list[str]:
+    """Names in a JSON-LD author value: a string, a Person, a reference ``{"@id": ...}`` to a
+    node elsewhere in the graph (as Yoast SEO writes them), or a list of these."""
+    names = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict) and "name" not in item and item.get("@id") in by_id:
+            item = by_id[item["@id"]]
+        name = item.get("name") if isinstance(item, dict) else item
+        if isinstance(name, str) and name.strip():
+            names.append(name.strip())
+    return names
+
+
+def printed_byline(tree: lxml.html.HtmlElement) -> list[str]:
+    """The names of the first byline element outside comments that names someone."""
+    for element in tree.xpath(BYLINE_XPATH)[:20]:
+        if element.xpath(_IN_COMMENTS):
+            continue
+        names = element.xpath('.//*[@itemprop="name"]')
+        text = " ".join((names[0] if names else element).text_content().split())
+        if len(text) <= 120:
+            found = byline_names(text)
+            if found:
+                return found
+    return []
+
+
+def _strip_byline(raw: str) -> str | None:
+    """A byline without what surrounds the names: "By ...", ", 21 juin 2018", "| 5 min read"."""
+    text = " ".join(raw.split())
+    if PHOTO_CREDIT.match(text) or _BY_ALONE.match(text):
+        return None
+    text = BYLINE_PREFIX.sub("", text, count=1)
+    end = NAME_END.search(text)
+    return (text[: end.start()] if end else text).strip(" ,;|-–—:")
+
+
+def _is_name(name: str) -> bool:
+    return bool(name) and not ("://" in name or "@" in name or ":" in name or NOT_A_NAME.match(name)
+                               or len(name) > 60 or len(name.split()) > 6
+                               or not any(c.isalpha() for c in name))
+
+
+def clean_author(raw: str) -> str | None:
+    """A name from a byline or a meta value; None when it names nobody."""
+    name = _strip_byline(raw)
+    return name if name and _is_name(name) else None
+
+
+def byline_names(text: str) -> list[str]:
+    """The names a printed byline gives: "Posted by Ann Smith, Bob Jones and Carol White"."""
+    names = _strip_byline(text)
+    if not names:
+        return []
+    parts = [p.strip() for p in NAME_SEPARATOR.split(names)]
+    return [p for p in parts if _is_name(p) and not CREDENTIAL.match(p)]
+
+
+def _spelled_out(handle: str, sources: tuple[list[str], ...]) -> str:
+    """A handle's spelled-out form when another source prints the same letters with spaces."""
+    letters = re.sub(r"[\W_]+", "", handle).casefold()
+    for source in sources:
+        for raw in source:
+            name = clean_author(raw) if isinstance(raw, str) else None
+            if name and " " in name and re.sub(r"[\W_]+", "", name).casefold() == letters:
+                return name
+    return handle
+
+
+def choose_authors(names_site: Callable[[str], bool], *sources: list[str]) -> list[str]:
+    """The names of the first source that names a person, cleaned, without repeats.
+
+    The site's own name (an organisation the CMS sets as the author) gives way to a person
+    named by a later source, and is returned only when no source names anyone else.
+    """
+    site_author = None
+    for source in sources:
+        names: list[str] = []
+        for raw in source:
+            name = clean_author(raw) if isinstance(raw, str) else None
+            if not name or name in names:
+                continue
+            if names_site(name):
+                site_author = site_author or name
+                continue
+            names.append(_spelled_out(name, sources) if HANDLE.match(name) else name)
+        if names:
+            return names
+    return [site_author] if site_author else []

@@ -1,0 +1,77 @@
+import lxml.html
+import pytest
+
+from scraper.authors import (
+    byline_names,
+    choose_authors,
+    clean_author,
+    json_ld_names,
+    printed_byline,
+)
+
+
+@pytest.mark.parametrize(
+    "raw, name",
+    [
+        ("By Ann Smith", "Ann Smith"),
+        ("Written by: Ann Smith", "Ann Smith"),
+        ("Posted on May 21, 2024 by Ann Smith", "Ann Smith"),
+        ("View all posts by Daniel Lemire", "Daniel Lemire"),
+        ("par Didier Roy, 21 juin 2018", "Didier Roy"),
+        ("Автор: Анна Смирнова", "Анна Смирнова"),
+        ("Müəllif: Aysel Məmmədova", "Aysel Məmmədova"),
+        ("Ann Smith | 5 min read", "Ann Smith"),
+        ("Ann Smith - Chrome team", "Ann Smith"),
+        # nobody
+        ("By", None), ("Artikel von", None), ("Posted on", None), ("admin", None),
+        ("Foto: Ingo Schneider", None), ("https://news.example/author/ann", None), ("@annsmith", None),
+        ("Subscribe to our newsletter and get the best stories of the week", None),
+    ],
+)
+def test_clean_author(raw, name):
+    assert clean_author(raw) == name
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Posted by Nathan Parker, Varun Khaneja, Eric Mill and Kiran C Nair - Chrome Safe Browsing team",
+         ["Nathan Parker", "Varun Khaneja", "Eric Mill", "Kiran C Nair"]),
+        ("Grant Tinsley, PhD", ["Grant Tinsley"]),
+        ("Von Anna Müller und Peter Weber", ["Anna Müller", "Peter Weber"]),
+    ],
+)
+def test_byline_names(text, names):
+    assert byline_names(text) == names
+
+
+def test_json_ld_author_by_reference():
+    graph = {"#ann": {"@id": "#ann", "@type": "Person", "name": "Ann Smith"}}
+    assert json_ld_names([{"@id": "#ann"}, {"@type": "Person", "name": "Bob Jones"}, "Carol"], graph) == \
+        ["Ann Smith", "Bob Jones", "Carol"]
+
+
+def test_printed_byline_skips_comments():
+    tree = lxml.html.document_fromstring(
+        '<html><body><div class="comments"><span class="comment-author">Troll</span></div>'
+        '<p class="byline">By <a rel="author" href="/a/ann">Ann Smith</a></p></body></html>')
+    assert printed_byline(tree) == ["Ann Smith"]
+
+
+@pytest.mark.parametrize(
+    "sources, names",
+    [
+        # the first source that names a person
+        ([["Ann Smith"], ["Bob Jones"]], ["Ann Smith"]),
+        ([[], ["By Bob Jones"]], ["Bob Jones"]),
+        # the site's name as author gives way to a person named later ...
+        ([["News Example"], ["Bob Jones"]], ["Bob Jones"]),
+        # ... and stands when nobody else is named
+        ([["News Example"], []], ["News Example"]),
+        # a handle, spelled out by another source
+        ([["ann.smith"], ["Ann Smith"]], ["Ann Smith"]),
+        ([["ann.smith"]], ["ann.smith"]),
+    ],
+)
+def test_choose_authors(sources, names):
+    assert choose_authors(lambda name: name == "News Example", *sources) == names
