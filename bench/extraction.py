@@ -252,7 +252,7 @@ def bench_aeb(folder: Path, fetched_at: str, limit: int | None) -> dict | None:
         p, r, f = prf(shingle)
         _, _, fb = prf(bag)
         result[name] = (p, r, f, fb, times)
-        print(f"{name:<12} precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}   (bag-of-tokens F1 {fb:.3f});  {time_row(times)}")
+        print(f"{name:<12} precision {p:.4f}  recall {r:.4f}  F1 {f:.4f}   (bag-of-tokens F1 {fb:.4f});  {time_row(times)}")
     return result
 
 

@@ -1,31 +1,43 @@
 """Read an article page: what it says about itself, and its main text.
 
-Signals are read in order of trust. Title: JSON-LD ``headline``, OpenGraph, Twitter, ``<h1>``,
-trafilatura's title, ``<title>``. Publication time (``published_candidates``, most trusted
-first): JSON-LD ``datePublished``, ``article:published_time`` and the other date metas,
-microdata ``itemprop=datePublished``, ``<time datetime>`` (the one marked as the publication
-time first), the date in the URL, then trafilatura's date (htmldate: bylines, text patterns).
-The feed's date is appended after all of these by the pipeline. Authors: JSON-LD ``author``,
-author metas, then trafilatura's author (microdata, ``rel=author``, byline classes). The main
-text comes from trafilatura. Values are returned raw (strings as the page prints them): parsing
-dates, choosing a language and cleaning text belong to the pipelines.
+Signals are read in order of trust: JSON-LD (``NewsArticle`` and kin), the OpenGraph and
+``article:*`` metas, the outlet's own selectors (``[outlet.selectors]``), then generic
+heuristics and trafilatura.
+
+* Title: the headline as printed — the longest heading that the page's own titles (JSON-LD,
+  OpenGraph, Twitter, the outlet's selector, ``<title>``) name, whole or beside the site's
+  name; else the page's only ``<h1>``; else those titles without the site's name.
+* Publication time (``published_candidates``, most trusted first): JSON-LD ``datePublished``,
+  the date metas, microdata, ``<time datetime>``, the outlet's selector, dates printed in date
+  elements, trafilatura's (htmldate). The day in the URL reorders them (the candidate on that
+  day first; the URL's day first when every page date is later, i.e. an update). The pipeline
+  then adds the feed's date and, last, the URL's day.
+* Authors (``scraper.authors``): JSON-LD (``@id`` references resolved), author metas, the
+  outlet's selector, the printed byline, trafilatura's.
+* Text: the outlet's selector, else trafilatura's main text with the standfirst it dropped.
+
+Values are returned raw (strings as the page prints them): parsing dates, choosing a language
+and cleaning text belong to the pipelines.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
+from lxml import etree
 from trafilatura.utils import load_html
 
 from scraper.authors import choose_authors, json_ld_names, printed_byline
 from scraper.normalise.dates import url_candidate, url_date
 from scraper.normalise.urls import unarchived
+from scraper.sources import compile_selector
 
 ARTICLE_TYPES = {
     "NewsArticle", "Article", "ReportageNews", "AnalysisNewsArticle", "BackgroundNewsArticle",
@@ -237,6 +249,42 @@ def _printed_headline(tree: lxml.html.HtmlElement, page_titles: list[str], keys:
     return None
 
 
+# The standfirst that introduces an article under its headline, which main-text extractors
+# often take for a teaser and drop.
+LEAD_XPATH = (
+    'following::*[self::p or self::div or self::h2][contains(@class, "lead") or contains(@class, "teaser")'
+    ' or contains(@class, "intro") or contains(@class, "preface") or contains(@class, "standfirst")'
+    '][1]'
+)
+
+
+# The headline's block (header, article): the lead and the headline meet within this many
+# levels above each.
+LEAD_BLOCK_DEPTH = 4
+
+
+def _with_lead(text: str, tree: lxml.html.HtmlElement, headline: str | None) -> str:
+    """The main text with the article's lead before it, when the extractor dropped the lead:
+    the first lead-classed element after the printed headline, in the headline's block."""
+    heading = next((e for e in tree.iter("h1", "h2", "h3")
+                    if headline and " ".join(e.text_content().split()) == headline), None)
+    if heading is None or not text:
+        return text
+    block = list(heading.iterancestors())[:LEAD_BLOCK_DEPTH]
+    for lead in heading.xpath(LEAD_XPATH):
+        if not any(a in block for a in list(lead.iterancestors())[:LEAD_BLOCK_DEPTH]):
+            break  # not in the headline's own block: another article's teaser
+        if lead.xpath('.//script | .//style | .//img | .//figcaption | ancestor::figure'):
+            continue  # a picture's caption or a widget, not a paragraph of text
+        paragraph = " ".join(lead.text_content().split())
+        linked = sum(len(a.text_content()) for a in lead.iter("a"))
+        if linked * 3 > len(paragraph):
+            continue  # a list of links to other articles
+        if 60 <= len(paragraph) <= 1000 and paragraph[:60] not in " ".join(text.split()):
+            return f"{paragraph}\n{text}"
+    return text
+
+
 def _distinct_dates(values: list[Any]) -> list[str]:
     """Non-empty candidates without repeats; a bare date already given with a time is a repeat."""
     kept: list[str] = []
@@ -247,12 +295,33 @@ def _distinct_dates(values: list[Any]) -> list[str]:
     return kept
 
 
-def extract_page(html: str, url: str) -> dict[str, Any]:
+@lru_cache(maxsize=256)
+def _xpath(selector: str) -> etree.XPath:
+    return etree.XPath(compile_selector(selector))
+
+
+def _selected(tree: lxml.html.HtmlElement, selectors: dict[str, str], field: str) -> list[str]:
+    """The texts (or attribute values) an outlet's selector for ``field`` picks."""
+    if field not in selectors:
+        return []
+    found = []
+    for node in _xpath(selectors[field])(tree):
+        text = node if isinstance(node, str) else node.text_content()
+        text = "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+        if text:
+            found.append(text)
+    return found
+
+
+def extract_page(html: str, url: str, selectors: dict[str, str] | None = None) -> dict[str, Any]:
     """Everything an article page says about itself, as raw strings.
 
     Keys: title, published_candidates (most trusted first), modified_raw, authors,
-    description, canonical_link, og_url, declared_language, site_name, text.
+    description, canonical_link, og_url, declared_language, site_name, text. ``selectors``
+    are the outlet's own (``[outlet.selectors]``: title, published, authors, text), asked after
+    JSON-LD and the metas and before the generic heuristics.
     """
+    selectors = selectors or {}
     # One parse, by trafilatura's loader (it copes with an XML declaration and bad markup);
     # trafilatura then works on its own copy of this tree.
     tree = load_html(html) if html.strip() else None
@@ -267,6 +336,7 @@ def extract_page(html: str, url: str) -> dict[str, Any]:
     published += [meta.get(name) for name in DATE_META]
     published += tree.xpath('//*[@itemprop="datePublished"]/@content')
     published += _time_elements(tree)[:2]
+    published += _selected(tree, selectors, "published")[:2]
     published += _printed_dates(tree)
 
     title_tag = _text_of(tree, "//title")
@@ -306,7 +376,8 @@ def extract_page(html: str, url: str) -> dict[str, Any]:
 
     keys = _site_keys(url, page["site_name"] or found.get("sitename"))
     page_titles = [t for t in (article.get("headline"), article.get("name"), meta.get("og:title"),
-                               meta.get("twitter:title"), title_tag) if isinstance(t, str) and t.strip()]
+                               meta.get("twitter:title"), *_selected(tree, selectors, "title")[:1], title_tag)
+                   if isinstance(t, str) and t.strip()]
     # A title that is only the site's name is a CMS default: the next signal is asked, and
     # none at all leaves the feed's title to the pipeline.
     page["title"] = _printed_headline(tree, page_titles, keys) or _without_site_name(
@@ -319,8 +390,10 @@ def extract_page(html: str, url: str) -> dict[str, Any]:
         lambda name: _names_site(name, keys),
         json_ld_names(article.get("author"), by_id),
         meta_authors,
+        _selected(tree, selectors, "authors"),
         printed_byline(tree),
         (found.get("author") or "").split("; "),
     )
-    page["text"] = found.get("text") or _first(article.get("articleBody")) or ""
+    page["text"] = "\n".join(_selected(tree, selectors, "text")) or _with_lead(
+        found.get("text") or _first(article.get("articleBody")) or "", tree, page["title"])
     return page

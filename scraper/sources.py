@@ -33,7 +33,10 @@ ISO_639_1 = frozenset(
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
 REQUIRED_KEYS = ("name", "title", "homepage", "language", "country", "timezone")
-OPTIONAL_KEYS = ("feeds", "sitemaps", "listings", "notes")
+OPTIONAL_KEYS = ("feeds", "sitemaps", "listings", "selectors", "notes")
+# [outlet.selectors]: where an outlet's article pages print each field, for pages whose
+# structured data lacks it (scraper.extract ranks these after JSON-LD and the metas).
+SELECTOR_KEYS = ("title", "published", "authors", "text")
 LISTING_KEYS = ("url", "links", "dates", "max_pages", "first_page", "date_format")
 
 
@@ -89,6 +92,7 @@ class Outlet:
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     listings: tuple[Listing, ...] = ()
+    selectors: tuple[tuple[str, str], ...] = ()  # (field, CSS or xpath: selector), SELECTOR_KEYS
     notes: str = ""
     discovered: bool = False  # found through a discovery source, not listed in a sources file
 
@@ -172,6 +176,7 @@ def _check_outlet(entry: dict, where: str, problems: _Problems) -> Outlet | None
                 problems.add(where, key, f"{url!r} is not an http(s) URL")
         urls[key] = tuple(value)
     listings = _check_listings(entry.get("listings", []), where, problems)
+    selectors = _check_selectors(entry.get("selectors", {}), where, problems)
     if not urls.get("feeds") and not urls.get("sitemaps") and not listings and len(urls) == 2:
         problems.add(where, "feeds", "an outlet needs at least one feed, sitemap or listing")
     if not isinstance(entry.get("notes", ""), str):
@@ -188,8 +193,30 @@ def _check_outlet(entry: dict, where: str, problems: _Problems) -> Outlet | None
         feeds=urls["feeds"],
         sitemaps=urls["sitemaps"],
         listings=tuple(listings),
+        selectors=selectors,
         notes=entry.get("notes", ""),
     )
+
+
+def _check_selector(selector: object, where: str, key: str, problems: _Problems) -> None:
+    try:
+        if not isinstance(selector, str):
+            raise ValueError("a CSS selector (or xpath:…) is required")
+        compile_selector(selector)
+    except ValueError as exc:
+        problems.add(where, key, str(exc))
+
+
+def _check_selectors(value: object, where: str, problems: _Problems) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict):
+        problems.add(where, "selectors", "must be a [outlet.selectors] table")
+        return ()
+    for key, selector in value.items():
+        if key not in SELECTOR_KEYS:
+            problems.add(where, f"selectors.{key}", f"is not a known key (known: {', '.join(SELECTOR_KEYS)})")
+            continue
+        _check_selector(selector, where, f"selectors.{key}", problems)
+    return tuple((k, v) for k, v in value.items() if k in SELECTOR_KEYS and isinstance(v, str))
 
 
 def _check_listings(value: object, where: str, problems: _Problems) -> list[Listing]:
@@ -209,12 +236,7 @@ def _check_listings(value: object, where: str, problems: _Problems) -> list[List
             selector = entry.get(selector_key)
             if selector is None and selector_key == "dates":
                 continue
-            try:
-                if not isinstance(selector, str):
-                    raise ValueError("a CSS selector (or xpath:…) is required")
-                compile_selector(selector)
-            except ValueError as exc:
-                problems.add(where, f"{key}.{selector_key}", str(exc))
+            _check_selector(selector, where, f"{key}.{selector_key}", problems)
         for int_key in ("max_pages", "first_page"):
             if int_key in entry and (not isinstance(entry[int_key], int) or entry[int_key] < 0):
                 problems.add(where, f"{key}.{int_key}", "must be a whole number")

@@ -106,7 +106,7 @@ class ArticleSpider(scrapy.Spider):
             self.logger.warning("Not an HTML page, skipped: %s", response.url)
             return
         self.count("articles_fetched")
-        yield ArticleItem(
+        item = ArticleItem(
             outlet=hints.get("outlet") or self.outlet.name,
             url=response.url,
             met_urls=[*response.meta.get("redirect_urls", []), response.url],
@@ -114,12 +114,14 @@ class ArticleSpider(scrapy.Spider):
             feed_title=hints.get("title"),
             feed_published=hints.get("published"),
             feed_guid=hints.get("guid"),
-            **self.page_values(response),
         )
+        item.update(self.page_values(response, self.outlet_for(item)))
+        yield item
 
-    def page_values(self, response: scrapy.http.TextResponse) -> dict[str, Any]:
-        """Hook: the page's raw values. Override to add an outlet's own selectors."""
-        return extract_page(response_text(response), response.url)
+    def page_values(self, response: scrapy.http.TextResponse, outlet: Outlet) -> dict[str, Any]:
+        """Hook: the page's raw values, read with the outlet's ``[outlet.selectors]``. Override
+        for what a selector cannot say."""
+        return extract_page(response_text(response), response.url, dict(outlet.selectors))
 
     def article_failed(self, failure) -> None:
         self._failed(failure, "articles_failed", "Article")

@@ -138,3 +138,57 @@ def test_author_that_is_the_site_or_a_byline_prefix():
 def test_headline_as_printed(head, headings, expected):
     html = page(head, heading=headings)
     assert extract_page(html, "https://www.news-example.com/a")["title"] == expected
+
+
+LEAD = ("The last Russian peacekeepers left Karabakh on Wednesday, closing a mission that began in "
+        "November 2020, the defence ministry said.")
+
+
+@pytest.mark.parametrize(
+    "block, kept",
+    [
+        # the standfirst under the headline, which the main-text extractor drops
+        (f'<header><h1>Peacekeepers leave Karabakh</h1><div class="article-lead">{LEAD}</div></header>', True),
+        # a teaser of another article far from the headline, a caption, a list of links: not a lead
+        (f'<header><h1>Peacekeepers leave Karabakh</h1></header><main><div><section><div><aside>'
+         f'<div class="teaser">{LEAD}</div></aside></div></section></div></main>', False),
+        (f'<header><h1>Peacekeepers leave Karabakh</h1><figure><figcaption class="lead">{LEAD}</figcaption></figure></header>', False),
+        (f'<header><h1>Peacekeepers leave Karabakh</h1><div class="intro"><a href="/x">{LEAD}</a></div></header>', False),
+    ],
+)
+def test_lead_under_the_headline_opens_the_text(block, kept):
+    html = page('<meta property="og:title" content="Peacekeepers leave Karabakh">', heading=block)
+    text = extract_page(html, "https://news.example/a")["text"]
+    assert text.startswith(LEAD) == kept
+    assert "Paragraph 5" in text
+
+
+OUTLET_PAGE = ('<html lang="hy"><head><title>Ռուս խաղաղապահները հեռանում են</title></head><body>'
+               '<h1>Ռուս խաղաղապահները հեռանում են</h1><p class="meta"><b>Անահիտ Մկրտչյան</b> '
+               '<span class="when">17.04.2024 18:30</span></p>' + BODY + "</body></html>")
+
+
+@pytest.mark.parametrize(
+    "selectors, field, expected",
+    [
+        # without them, the byline in an unmarked element is not found, and the date only
+        # by the text search, to the day
+        ({}, "authors", []),
+        ({}, "published_candidates", ["2024-04-17"]),
+        ({"authors": ".meta b"}, "authors", ["Անահիտ Մկրտչյան"]),
+        ({"published": "xpath://span[@class='when']/text()"}, "published_candidates", ["17.04.2024 18:30", "2024-04-17"]),
+        ({"text": "article p:nth-child(-n+2)"}, "text", "Paragraph 0: Russian peacekeepers continued their "
+         "withdrawal from the Karabakh region today, officials said.\nParagraph 1: Russian peacekeepers "
+         "continued their withdrawal from the Karabakh region today, officials said."),
+    ],
+)
+def test_outlet_selectors(selectors, field, expected):
+    assert extract_page(OUTLET_PAGE, "https://news.example/a", selectors)[field] == expected
+
+
+def test_outlet_selectors_come_after_structured_data():
+    head = ld(**{"@type": "NewsArticle", "datePublished": "2024-04-17T18:30:00+04:00", "author": "Ann Smith"})
+    page_ = OUTLET_PAGE.replace("<head>", f"<head>{head}")
+    found = extract_page(page_, "https://news.example/a", {"authors": ".meta b", "published": ".when"})
+    assert found["authors"] == ["Ann Smith"]
+    assert found["published_candidates"][:2] == ["2024-04-17T18:30:00+04:00", "17.04.2024 18:30"]

@@ -43,6 +43,10 @@ def test_the_bundled_sources_file_is_valid():
         (('name = "oc_media"', 'name = "OC Media"'), "key 'name': 'OC Media' must be snake_case"),
         (('sitemaps = []', 'sitemap = []'), "outlet 'oc_media' (#1), key 'sitemap': is not a known key"),
         (('title = "OC Media"', ''), "outlet 'oc_media' (#1), key 'title': is required"),
+        (('sitemaps = []', 'sitemaps = []\nselectors = {published = "span..date"}'),
+         "key 'selectors.published': CSS selector 'span..date' does not compile"),
+        (('sitemaps = []', 'sitemaps = []\nselectors = {date = ".date"}'),
+         "key 'selectors.date': is not a known key (known: title, published, authors, text)"),
     ],
 )
 def test_bad_entries_name_the_outlet_and_key(change, message):
@@ -50,6 +54,11 @@ def test_bad_entries_name_the_outlet_and_key(change, message):
         parse_sources(GOOD.replace(*change), origin="my.toml")
     assert message in str(error.value)
     assert str(error.value).startswith("my.toml is not a valid sources file")
+
+
+def test_selectors_are_read():
+    (outlet,) = parse_sources(GOOD + 'selectors = {authors = ".byline a", published = "xpath://time/@datetime"}\n')
+    assert dict(outlet.selectors) == {"authors": ".byline a", "published": "xpath://time/@datetime"}
 
 
 def test_duplicate_names_are_refused():

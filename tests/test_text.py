@@ -1,6 +1,6 @@
 import pytest
 
-from scraper.normalise.text import clean_text, clean_title, comparison_key, content_hash, fold, word_count
+from scraper.normalise.text import clean_text, clean_title, comparison_key, content_hash, drop_furniture, fold, word_count
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,39 @@ def test_content_hash_equal_for_same_text_and_absent_for_no_words():
 @pytest.mark.parametrize("text, count", [("one two three", 3), ("Ղարաբաղից դուրս", 2), ("", 0), ("1,960 troops", 3)])
 def test_word_count(text, count):
     assert word_count(text) == count
+
+
+@pytest.mark.parametrize(
+    "line, furniture",
+    [
+        ("Read also: Peacekeepers leave Khankendi", True),
+        ("Читайте также: Миротворцы покидают Карабах", True),
+        ("Həmçinin oxuyun: Sülhməramlılar çıxır", True),
+        ("Photo: Reuters", True), ("Фото: ТАСС", True), ("Crédits photos : Bestimage", True),
+        ("Follow us on Telegram", True), ("Подписывайтесь на наш канал в Telegram", True),
+        ("Kontakt: presse@example.org", True), ("12 comments", True), ("Advertisement", True),
+        # sentences of an article that merely start with such a word stay
+        ("Photographs of the convoy were published on Tuesday.", False),
+        ("Readers in Baku followed the withdrawal closely.", False),
+        ("Contact between the two sides resumed in May.", False),
+        ("Read also the statement of the Russian defence ministry, which says the withdrawal " * 3, False),
+    ],
+)
+def test_page_furniture_lines_are_dropped(line, furniture):
+    text = f"The withdrawal began on 17 April.\n{line}\nThe last convoy left in June."
+    assert (line not in drop_furniture(text).split("\n")) == furniture
+
+
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        ("Tagged <b>bold</b> and <a href='/x'>linked</a><br/>", "Tagged bold and linked"),
+        ("<!-- a comment -->Text", "Text"),
+        # brackets in plain text are not tags: titles in Korean, placeholders, comparisons
+        ("MBC <숨바꼭질>은 방영을", "MBC <숨바꼭질>은 방영을"),
+        ("Edit <config files> first", "Edit <config files> first"),
+        ("if a < b and c > d", "if a < b and c > d"),
+    ],
+)
+def test_only_real_tags_are_stripped(raw, clean):
+    assert clean_text(raw) == clean

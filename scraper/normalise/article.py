@@ -21,6 +21,7 @@ from scraper.normalise.text import (
     clean_title,
     comparison_key,
     content_hash,
+    drop_furniture,
     word_count,
 )
 from scraper.normalise.urls import choose_canonical
@@ -33,7 +34,7 @@ def normalise_article(raw: dict[str, Any], timezone: str, outlet_language: str |
     published_candidates, feed_published, description, authors, canonical_link, og_url,
     declared_language, text. Times without an offset are read in ``timezone``.
     """
-    text = clean_text(raw.get("text"))
+    text = drop_furniture(clean_text(raw.get("text")))
     title = clean_title(raw.get("title")) or clean_title(raw.get("feed_title")) or None
     fetched_at = datetime.fromisoformat(raw["fetched_at"])
     # The URL's day comes last: it has no time of day, and the feed's date has one.

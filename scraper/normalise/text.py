@@ -10,7 +10,15 @@ import unicodedata
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
-_TAGS = re.compile(r"<[^>]+>")
+# An HTML tag of a text-level or block element, or a comment, left in a feed's or a page's
+# text; "<숨바꼭질>" (a Korean title), "<config files>" or "a < b > c" are text.
+_HTML_ELEMENTS = (
+    "a|abbr|address|article|aside|b|blockquote|br|center|cite|code|dd|del|div|dl|dt|em|figcaption|"
+    "figure|font|footer|h[1-6]|header|hr|i|iframe|img|ins|li|main|mark|nav|ol|p|picture|pre|q|s|"
+    "script|section|small|source|span|strike|strong|style|sub|sup|table|tbody|td|tfoot|th|thead|"
+    "time|tr|u|ul|video"
+)
+_TAGS = re.compile(rf"</?(?:{_HTML_ELEMENTS})(?:\s[^<>]*)?/?>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
 _NOT_WORD = re.compile(r"[\W_]+")
 _WORD = re.compile(r"\w+")
 
@@ -24,6 +32,36 @@ def clean_text(value: str | None) -> str:
     text = unicodedata.normalize("NFC", _CONTROL.sub("", text))
     lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r", "\n").split("\n"))
     return _BLANK_LINES.sub("\n", "\n".join(line for line in lines if line)).strip()
+
+
+# Paragraphs that are the page's furniture, not the article, in the languages the monitor
+# reads and the common Western ones: "Read also: <link>", photo credits, "follow us",
+# newsletter and paywall prompts, contact blocks, comment counters. Only a whole line that
+# starts so (and is short) goes: an article may well say "read" or "photo" in a sentence.
+_FURNITURE = re.compile(
+    r"^(?:"
+    r"(?:read|see) (?:also|more)\b|related(?: articles| stories)?:|more on this\b|"
+    r"(?:à )?lire aussi|lesen sie (?:auch|mehr)|mehr zum thema|(?:le|te) puede interesar|"
+    r"lea (?:también|además)|leia também|читайте (?:также|нас)|смотрите также|"
+    r"həmçinin (?:oxuyun|bax)|oxu(?:yun)?:|կարդացեք նաև|նաև կարդացեք|"
+    r"(?:photo|image|picture|foto|bild|titelbild|crédits? photos?|credits?|фото|şəkil|լուսանկար)s?"
+    r"\s*(?:[:©]|\(|by\b)|image d'illustration|image illustrative|"
+    r"follow us|síguenos|siguenos|suivez-nous|folgen sie uns|подписывайтесь|abunə olun|"
+    r"subscribe (?:to|now|for)|sign up (?:for|to)|get the .{1,40} (?:newsletter|by email|daily edition)|"
+    r"pour (?:lire|accéder)|to continue reading|чтобы продолжить|"
+    r"(?:kontakt|contact|telefon|phone|tel\.|e-?mail|fax)\s*:|"
+    r"(?:view|show|leave a|\d+) comments?\b|advertisement$|anzeige$|werbung$|реклама$|"
+    r"share (?:this|on)\b"
+    r")",
+    re.IGNORECASE,
+)
+FURNITURE_MAX_CHARS = 200
+
+
+def drop_furniture(text: str) -> str:
+    """The text without lines that are page furniture (``_FURNITURE``)."""
+    return "\n".join(line for line in text.split("\n")
+                     if len(line) > FURNITURE_MAX_CHARS or not _FURNITURE.match(line))
 
 
 def clean_title(value: str | None) -> str:
