@@ -34,7 +34,7 @@ from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
 from scrapy_redis.queue import PriorityQueue
 
 from scraper.normalise.urls import url_key
-from spiders.base import ARTICLE
+from scraper.urlmemory import CHECKED, needs_check
 
 logger = logging.getLogger(__name__)
 LEASE = "monitor_lease"
@@ -78,7 +78,7 @@ def worker_settings(redis_url: str, key_prefix: str = "monitor") -> dict:
             "scraper.urlmemory.UrlMemory": None,
             "scraper.distributed.RedisUrlMemory": 50,
         },
-        "SPIDER_MIDDLEWARES": {"scraper.distributed.SeedOnce": 10},
+        "SPIDER_MIDDLEWARES": {"scraper.distributed.SeedOnce": 10, "scraper.urlmemory.SkipKnownUrls": 950},
         "EXTENSIONS": {"scraper.distributed.WorkerCoordinator": 500},
         "ITEM_PIPELINES": {
             "scraper.pipelines.NormalisePipeline": 100,
@@ -289,17 +289,25 @@ class RedisUrlMemory:
         self.server = connect(crawler.settings.get("REDIS_URL"))
         self.known = f"{prefix(crawler.settings)}:urls:known"
         self.refresh = crawler.settings.getbool("MONITOR_REFRESH")
+        crawler.url_memory = self  # what scraper.urlmemory.SkipKnownUrls asks
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
-    def process_request(self, request, spider=None):
-        if self.refresh or not request.meta.get(ARTICLE) or request.meta.get("retry_times"):
-            return None
+    def skips(self, request) -> bool:
+        """Is this an article request whose URL is known (counted as skipped)?"""
+        if not needs_check(request, self.refresh):
+            return False
         if self.server.sismember(self.known, url_key(request.url)):
             self.crawler.stats.inc_value("monitor/skipped_known")
+            return True
+        request.meta[CHECKED] = request.url
+        return False
+
+    def process_request(self, request, spider=None):
+        if self.skips(request):
             raise IgnoreRequest(f"already known: {request.url}")
         return None
 

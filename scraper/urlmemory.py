@@ -3,7 +3,10 @@
 A downloader middleware: before an article request goes out, its canonicalised URL is looked
 up in the ``urls`` table, and a URL with a final answer (stored, a copy, off topic, outside the
 window, empty, gone) is not downloaded again unless the crawl asks for ``--refresh``
-(``MONITOR_REFRESH``). A server error (after Scrapy's retries) is asked again by a run at least
+(``MONITOR_REFRESH``). ``SkipKnownUrls`` asks the same memory as the spider yields each article
+request, so a known URL is dropped before it costs a trip through the scheduler and the
+downloader's machinery; the downloader middleware still sees what the spider did not yield
+(a redirect's target). A server error (after Scrapy's retries) is asked again by a run at least
 ``MONITOR_RETRY_SERVER_ERRORS_AFTER`` seconds later; time-outs by the next run. The outcomes are written from Scrapy's item and error signals, so the spiders and
 pipelines need not know about it.
 """
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from scrapy import signals
+from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from scraper import settings as defaults
@@ -22,6 +25,15 @@ from spiders.base import ARTICLE
 
 GONE_STATUSES = (404, 410)
 SERVER_ERROR = "server_error"
+# Request meta: the URL a memory found unknown, so that the downloader middleware does not ask
+# again for the request SkipKnownUrls let through (a redirect, with another URL, is asked).
+CHECKED = "monitor_checked_url"
+
+
+def needs_check(request, refresh: bool) -> bool:
+    """Is this a first try of an article request not yet found unknown at its URL?"""
+    meta = request.meta
+    return bool(not refresh and meta.get(ARTICLE) and not meta.get("retry_times") and meta.get(CHECKED) != request.url)
 
 
 class UrlMemory:
@@ -31,6 +43,7 @@ class UrlMemory:
         self.retry_errors_after = crawler.settings.getfloat("MONITOR_RETRY_SERVER_ERRORS_AFTER",
                                                             defaults.MONITOR_RETRY_SERVER_ERRORS_AFTER)
         self.store: ArticleStore | None = None
+        crawler.url_memory = self  # what SkipKnownUrls asks
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
@@ -59,12 +72,21 @@ class UrlMemory:
         if url in self.store.requested_this_run:
             self.crawler.stats.inc_value("monitor/duplicates")
             raise IgnoreRequest(f"requested by another spider of this run: {request.url}")
-        known = None if self.refresh else self.store.url_outcome(url)
-        if known and not self._worth_retrying(*known):
-            self.crawler.stats.inc_value("monitor/skipped_known")
-            raise IgnoreRequest(f"already known ({known[0]}): {request.url}")
+        if self.skips(request, url):
+            raise IgnoreRequest(f"already known: {request.url}")
         self.store.requested_this_run.add(url)
         return None
+
+    def skips(self, request, key: str | None = None) -> bool:
+        """Is this an article request whose URL has a final answer (counted as skipped)?"""
+        if not needs_check(request, self.refresh):
+            return False
+        known = self.store.url_outcome(key or url_key(request.url))
+        if known and not self._worth_retrying(*known):
+            self.crawler.stats.inc_value("monitor/skipped_known")
+            return True
+        request.meta[CHECKED] = request.url
+        return False
 
     def _worth_retrying(self, outcome: str, last_seen_at: str) -> bool:
         """A server error is asked again once it is old enough: the outage may be over."""
@@ -93,3 +115,29 @@ class UrlMemory:
         """A page that breaks the spider counts as failed (and is tried again next run)."""
         if response is not None and response.meta.get(ARTICLE):
             self.crawler.stats.inc_value("monitor/articles_failed")
+
+
+class SkipKnownUrls:
+    """Spider middleware: drops the article requests the crawl's URL memory (``UrlMemory``, or a
+    worker's ``RedisUrlMemory``) would skip, as the spider yields them. A request that reaches
+    the downloader costs Scrapy ~1 ms of CPU (scheduler, engine, middlewares, the failure of an
+    ignored request), which made most of a re-crawl's cost."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _keep(self, entry) -> bool:
+        memory = getattr(self.crawler, "url_memory", None)
+        return memory is None or not isinstance(entry, Request) or not memory.skips(entry)
+
+    def process_spider_output(self, response, result, spider=None):
+        return (entry for entry in result if self._keep(entry))
+
+    async def process_spider_output_async(self, response, result, spider=None):
+        async for entry in result:
+            if self._keep(entry):
+                yield entry

@@ -36,7 +36,7 @@ def clean_text(value: str | None) -> str:
 
 # Paragraphs that are the page's furniture, not the article, in the languages the monitor
 # reads and the common Western ones: "Read also: <link>", photo credits, "follow us",
-# newsletter and paywall prompts, contact blocks, comment counters. Only a whole line that
+# newsletter and paywall prompts, contact blocks, comment counters, a byline. Only a whole line that
 # starts so (and is short) goes: an article may well say "read" or "photo" in a sentence.
 _FURNITURE = re.compile(
     r"^(?:"
@@ -51,7 +51,9 @@ _FURNITURE = re.compile(
     r"pour (?:lire|accéder)|to continue reading|чтобы продолжить|"
     r"(?:kontakt|contact|telefon|phone|tel\.|e-?mail|fax)\s*:|"
     r"(?:view|show|leave a|\d+) comments?\b|advertisement$|anzeige$|werbung$|реклама$|"
-    r"share (?:this|on)\b"
+    r"share (?:this|on)\b|(?:weitere|mehr) info(?:rmationen|s)?\b|more info(?:rmation)?:|"
+    # a byline left in the text: the names belong in `authors`
+    r"(?:by|von|par|por|от|автор:?)\s+(?:[^.!?]|(?<=\b[A-Z])\.){2,50}$"
     r")",
     re.IGNORECASE,
 )

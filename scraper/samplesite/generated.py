@@ -1,17 +1,30 @@
 """A generated sample site of N on-topic English articles, for the scale-out tests and the crawl
 benchmark (``bench/crawl.py``): one outlet, a sitemap index of sitemaps of 500 articles each, a
 permissive robots.txt, served on 127.0.0.1 by a small threaded http.server that logs every
-request (path, status).
+request (path, status) and answers conditional GETs (ETag).
 
 Texts are built from templates so the topic filter keeps them (peacekeepers + Karabakh +
 withdrawal), with per-article names, numbers and sentence choices so no two texts are near
 duplicates and no two titles are equal.
+
+Article pages have the size and shape of real news pages, so that what a crawl costs per
+article is measured on what it meets: the median page of the 204 real news pages in
+trafilatura's test set is 79 KB (11 KB of it scripts, ~110 links, ~22 paragraphs, ~565 words
+of article text). A generated page is ~75-85 KB: inline critical CSS and scripts (analytics,
+ad slots, a JSON-LD block, a hydration state of the page's teasers), a cookie banner, a header
+with a mega-menu of 64 links, breadcrumbs, the article (600-850 words in 12-18 paragraphs, a
+"read also" box, a figure, tags, share buttons with inline SVG icons), related and most-read
+teasers and a footer of link columns. Everything is deterministic: the site's shared parts
+come from ``seed``, each article's from ``seed`` and its number.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import threading
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -21,22 +34,45 @@ OUTLET = "gen_en"
 PLACES = ["Khankendi", "Aghdam", "Lachin", "Khojaly", "Shusha", "Fuzuli", "Kalbajar", "Tartar",
           "Barda", "Yevlakh", "Goris", "Kubatly", "Zangilan", "Jabrayil", "Khojavend", "Askeran"]
 UNITS = ["convoy", "column", "battalion", "company", "engineering unit", "medical detachment",
-         "logistics group", "signals platoon", "helicopter squadron", "rear guard"]
+         "logistics group", "signals platoon", "helicopter squadron", "rear guard", "motor rifle unit",
+         "demining team", "fuel convoy", "reconnaissance patrol", "repair crew", "liaison group"]
 PEOPLE = ["a ministry spokesman", "a local official", "a military analyst", "a resident",
           "a diplomat", "an aid worker", "a former commander", "a district governor",
-          "a border guard officer", "a lawmaker", "a researcher", "a journalist"]
+          "a border guard officer", "a lawmaker", "a researcher", "a journalist", "a shopkeeper",
+          "a teacher", "a taxi driver", "a priest", "a farmer", "a nurse", "a retired colonel",
+          "a student", "an engineer", "a bus driver", "a pensioner", "a volunteer"]
 VERBS = ["left", "withdrew from", "pulled out of", "departed from", "handed over", "abandoned",
-         "vacated", "cleared", "dismantled", "closed"]
+         "vacated", "cleared", "dismantled", "closed", "evacuated", "gave up", "packed up at",
+         "moved out of", "stripped", "boarded up"]
 THINGS = ["observation post", "checkpoint", "base", "depot", "field camp", "command post",
-          "barracks", "supply point", "airfield", "garrison"]
+          "barracks", "supply point", "airfield", "garrison", "radio mast", "fuel dump",
+          "warehouse", "roadblock", "watchtower", "helipad"]
 ADJ = ["quiet", "hurried", "orderly", "long-expected", "sudden", "carefully planned", "delayed",
-       "surprising", "gradual", "closely watched"]
+       "surprising", "gradual", "closely watched", "muddled", "silent", "noisy", "chaotic",
+       "well-rehearsed", "much-debated"]
 WORDS = ("road river bridge village valley hill market school hospital field orchard factory "
-         "station tunnel pass ridge forest lake farm square church mosque stadium library").split()
+         "station tunnel pass ridge forest lake farm square church mosque stadium library bakery "
+         "cemetery vineyard quarry dam canal reservoir bus-stop pharmacy post-office clinic "
+         "sawmill greenhouse monastery ruin fortress spring meadow crossroads").split()
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+REPORTERS = ["Anna Petrosyan", "Elchin Mammadov", "Olga Ivanova", "Tom Barker", "Leyla Aliyeva",
+             "Davit Grigoryan", "Maria Lopez", "Sergei Volkov", "Nino Beridze", "James Hart"]
+SECTIONS = {
+    "World": ["Europe", "Asia", "Americas", "Africa", "Middle East", "Oceania", "UN", "Migration"],
+    "Region": ["Azerbaijan", "Armenia", "Georgia", "Russia", "Turkey", "Iran", "Central Asia", "Caspian"],
+    "Politics": ["Elections", "Parliament", "Diplomacy", "Security", "Defence", "Courts", "Protests", "Parties"],
+    "Business": ["Energy", "Markets", "Trade", "Banking", "Transport", "Agriculture", "Tech", "Jobs"],
+    "Society": ["Health", "Education", "Religion", "Media", "Housing", "Refugees", "Rights", "Youth"],
+    "Culture": ["Books", "Film", "Music", "Heritage", "Theatre", "Food", "Travel", "Art"],
+    "Opinion": ["Editorials", "Columns", "Letters", "Analysis", "Interviews", "Podcasts", "Video", "Explainers"],
+    "Sport": ["Football", "Wrestling", "Chess", "Boxing", "Athletics", "Tennis", "Basketball", "Olympics"],
+}
+TAGS = ["Karabakh", "Peacekeepers", "Russia", "Azerbaijan", "Armenia", "Security", "Diplomacy",
+        "Military", "South Caucasus", "Refugees", "Border", "Kremlin"]
 
 
 def _sentence(rng: random.Random, n: int) -> str:
-    kind = rng.randrange(6)
+    kind = rng.randrange(10)
     place, place2 = rng.sample(PLACES, 2)
     num = rng.randrange(2, 9000)
     w1, w2, w3 = rng.sample(WORDS, 3)
@@ -55,37 +91,215 @@ def _sentence(rng: random.Random, n: int) -> str:
     if kind == 4:
         return (f"Officials in {place} counted {num} residents who gathered by the {w1} while the "
                 f"{rng.choice(UNITS)} {rng.choice(VERBS)} the {rng.choice(THINGS)} beside the {w3}.")
-    return (f"In {place2}, {rng.choice(PEOPLE)} said the {rng.choice(ADJ)} drawdown of peacekeeping forces "
-            f"ends a mission of {num % 40 + 1} months, case {n}/{num}, along the {w2}.")
+    if kind == 5:
+        return (f"In {place2}, {rng.choice(PEOPLE)} said the {rng.choice(ADJ)} drawdown of peacekeeping forces "
+                f"ends a mission of {num % 40 + 1} months, case {n}/{num}, along the {w2}.")
+    if kind == 6:
+        return (f"On {rng.choice(WEEKDAYS)} {rng.choice(PEOPLE)} near the {w1} in {place} counted {num % 300 + 2} "
+                f"lorries, {num % 13 + 1} fuel tankers and a {rng.choice(ADJ)} {rng.choice(UNITS)}.")
+    if kind == 7:
+        return (f"Satellite images dated {num % 28 + 1} May showed the {rng.choice(THINGS)} by the {w2} at {place2} "
+                f"empty except for {num % 50 + 2} tents and a {w3} sign.")
+    if kind == 8:
+        return (f"{rng.choice(PEOPLE).capitalize()} in {place} recalled that the {w1} had been guarded since "
+                f"November 2020, when {num % 2000 + 1000} soldiers first arrived at the {w3}.")
+    return (f"Asked about the {w2} of {place2}, {rng.choice(PEOPLE)} said talks on item {num % 300 + 1} of "
+            f"file {n}-{num % 77} would continue without the {rng.choice(UNITS)}.")
+
+
+def title(n: int, seed: int = 0) -> str:
+    return f"Peacekeepers leave {random.Random(seed * 1_000_003 + n).choice(PLACES)} in Karabakh: report {n}"
+
+
+def _summary(n: int, seed: int = 0) -> str:
+    """A teaser's one-line summary of article n (cheaper than building its text)."""
+    rng = random.Random(seed * 5_000_011 + n)
+    return (f"A {rng.choice(ADJ)} {rng.choice(UNITS)} {rng.choice(VERBS)} the {rng.choice(THINGS)} near "
+            f"{rng.choice(PLACES)}, {rng.choice(PEOPLE)} told us.")
 
 
 def article(n: int, seed: int = 0) -> tuple[str, str, str]:
-    """(title, published ISO date, text) of article n: deterministic, distinct."""
+    """(title, published ISO date, text) of article n: deterministic, distinct. The text's
+    paragraphs (12-18 of 2-3 sentences, 600-850 words) are separated by newlines."""
     rng = random.Random(seed * 1_000_003 + n)
-    place = rng.choice(PLACES)
-    title = f"Peacekeepers leave {place} in Karabakh: report {n}"
+    rng.choice(PLACES)  # the title's place (see title())
     day = 17 + n % 40
     month, day = (4, day) if day <= 30 else (5, day - 30)
     published = f"2024-{month:02d}-{day:02d}T{n % 24:02d}:{n % 60:02d}:00+04:00"
-    text = [f"Russian peacekeepers continued their withdrawal from the Karabakh region, report {n} says."]
-    text += [_sentence(rng, n) for _ in range(rng.randrange(9, 14))]
-    return title, published, " ".join(text)
+    paragraphs = [f"Russian peacekeepers continued their withdrawal from the Karabakh region, report {n} says."]
+    words = len(paragraphs[0].split())
+    target = rng.randrange(600, 820)
+    while words < target:
+        paragraph = " ".join(_sentence(rng, n) for _ in range(rng.randrange(2, 4)))
+        paragraphs.append(paragraph)
+        words += len(paragraph.split())
+    return title(n, seed), published, "\n".join(paragraphs)
+
+
+def _icon(rng: random.Random) -> str:
+    """An inline SVG icon, as share buttons and menus carry them."""
+    points = " ".join(f"{rng.randrange(24)}.{rng.randrange(10)} {rng.randrange(24)}.{rng.randrange(10)}" for _ in range(12))
+    return (f'<svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">'
+            f'<path fill="currentColor" d="M{points}Z"/></svg>')
+
+
+def _sprite(rng: random.Random) -> str:
+    """The hidden SVG sprite of the site's icons, inlined at the top of <body>."""
+    symbols = []
+    for name in ("logo", "search", "menu", "close", "user", "facebook", "x", "telegram", "whatsapp", "linkedin",
+                 "email", "clock", "comment", "play", "arrow", "bookmark"):
+        points = " ".join(f"{rng.randrange(24)}.{rng.randrange(100):02d} {rng.randrange(24)}.{rng.randrange(100):02d}"
+                          for _ in range(28))
+        symbols.append(f'<symbol id="icon-{name}" viewBox="0 0 24 24"><path d="M{points}Z"/></symbol>')
+    return f'<svg xmlns="http://www.w3.org/2000/svg" style="display:none">{"".join(symbols)}</svg>\n'
+
+
+def _stylesheet(rng: random.Random) -> str:
+    props = {"display": ["block", "flex", "grid", "inline-flex", "none"], "margin": ["0", "0 auto", "8px 0", "16px"],
+             "padding": ["0", "4px 8px", "12px 16px", "24px"], "color": ["#111", "#333", "#666", "#b00020", "#fff"],
+             "font-size": ["12px", "14px", "16px", "1.25rem", "2rem"], "line-height": ["1.2", "1.4", "1.6"],
+             "border-bottom": ["1px solid #ddd", "2px solid #b00020", "0"], "gap": ["4px", "8px", "16px"]}
+    rules = []
+    for block in ("site-header", "site-nav", "mega-menu", "breadcrumbs", "article", "article-body", "share",
+                  "teaser", "related", "most-read", "newsletter", "site-footer", "cookie-banner", "ad-slot",
+                  "read-also", "breadcrumbs", "figure", "tags"):
+        for element in ("", "__inner", "__title", "__link", "__item", "--active", "__meta"):
+            chosen = rng.sample(sorted(props), 3)
+            rules.append(f".{block}{element}{{{';'.join(f'{k}:{rng.choice(props[k])}' for k in chosen)}}}")
+    return "".join(rules)
+
+
+def _script_bundle(rng: random.Random) -> str:
+    """A minified-looking analytics and consent bundle (never run; pages carry such code)."""
+    names = ["consent", "track", "lazy", "ads", "paywall", "share", "menu", "video", "ab", "metrics"]
+    parts = []
+    for i in range(60):
+        name, other = rng.sample(names, 2)
+        parts.append(f"function {name}{i}(e,t){{var n=e&&e.{other}||{{}};return t?n[t]||(n[t]=[{rng.randrange(999)},"
+                     f"\"{name}-{rng.randrange(99999):05d}\"]):n}}")
+    return "!function(w,d){" + ";".join(parts) + ";w.__site={ready:!0}}(window,document);"
+
+
+@lru_cache(maxsize=4)
+def _chrome(seed: int) -> tuple[str, str, str]:
+    """The parts every page of the site shares, built once: assets of <head>, the top of
+    <body> (cookie banner, header, mega-menu), and the footer with its scripts."""
+    rng = random.Random(seed)
+    head = (f"<style>{_stylesheet(rng)}</style>\n"
+            '<link rel="preconnect" href="https://cdn.generated-news.example">\n'
+            '<link rel="icon" href="/favicon.ico"><link rel="apple-touch-icon" href="/apple-touch-icon.png">\n'
+            f"<script>{_script_bundle(rng)}</script>\n")
+    menu = "".join(
+        f'<li class="site-nav__item"><a class="site-nav__link" href="/{section.lower()}" data-track="nav|{section.lower()}">'
+        f'{section}</a><ul class="mega-menu">'
+        + "".join(f'<li class="mega-menu__item"><a class="mega-menu__link" href="/{section.lower()}/'
+                  f'{sub.lower().replace(" ", "-")}" data-track="nav|{section.lower()}|{sub.lower()}">{sub}</a></li>'
+                  for sub in subs)
+        + "</ul></li>" for section, subs in SECTIONS.items())
+    top = (_sprite(rng) + '<div class="cookie-banner" role="dialog" aria-label="Cookies"><p class="cookie-banner__text">We use cookies '
+           'to measure our audience and to show advertising. You can change your choice at any time.</p>'
+           '<button class="cookie-banner__accept">Accept all</button><button class="cookie-banner__reject">Reject all'
+           '</button><a class="cookie-banner__link" href="/privacy">Privacy policy</a></div>\n'
+           '<header class="site-header"><div class="site-header__inner"><a class="site-header__logo" href="/" '
+           f'aria-label="Generated News">{_icon(rng)}<span>Generated News</span></a>'
+           '<form class="site-header__search" action="/search"><input type="search" name="q" placeholder="Search">'
+           '</form><a class="site-header__link" href="/subscribe">Subscribe</a><a class="site-header__link" '
+           f'href="/login">Sign in</a></div>\n<nav class="site-nav" aria-label="Sections"><ul class="site-nav__list">{menu}'
+           '</ul></nav></header>\n')
+    columns = "".join(
+        f'<div class="site-footer__column"><h3 class="site-footer__title">{section}</h3><ul>'
+        + "".join(f'<li class="site-footer__item"><a href="/{section.lower()}/{sub.lower().replace(" ", "-")}">{sub}</a></li>'
+                  for sub in subs[:4])
+        + "</ul></div>" for section, subs in SECTIONS.items())
+    slots = json.dumps([{"id": f"ad-{i}", "sizes": [[300, 250], [728, 90]], "targeting": {"section": "region",
+                        "pos": i, "kw": rng.sample(TAGS, 3)}, "refresh": rng.randrange(30, 90)} for i in range(12)])
+    bottom = (f'<footer class="site-footer"><div class="site-footer__inner">{columns}</div>'
+              '<p class="site-footer__meta">© 2024 Generated News. All rights reserved. <a href="/about">About us</a> '
+              '<a href="/contact">Contact</a> <a href="/terms">Terms of use</a> <a href="/privacy">Privacy</a> '
+              '<a href="/rss">RSS</a></p></footer>\n'
+              f"<script>window.adSlots={slots};</script>\n"
+              '<script async src="https://cdn.generated-news.example/js/app.3f9c2a.js"></script>\n')
+    return head, top, bottom
+
+
+def _teasers(base: str, numbers: list[int], seed: int, css: str) -> str:
+    return "".join(
+        f'<li class="{css}__item teaser" data-id="{m}"><a class="teaser__link" href="{base}/a/{m}.html" '
+        f'data-track="{css}|{m}"><picture class="teaser__picture">'
+        f'<source type="image/avif" srcset="/img/{m}-320.avif 320w, /img/{m}-640.avif 640w" sizes="320px">'
+        f'<source type="image/webp" srcset="/img/{m}-320.webp 320w, /img/{m}-640.webp 640w" sizes="320px">'
+        f'<img class="teaser__image" src="/img/{m}-320.jpg" alt="" loading="lazy" decoding="async" width="320" '
+        f'height="180"></picture><span class="teaser__kicker">Region</span><span class="teaser__title">'
+        f'{escape(title(m, seed))}</span></a><p class="teaser__summary">{escape(_summary(m, seed))}</p>'
+        f'<span class="teaser__meta"><svg class="icon"><use href="#icon-clock"/></svg> {m % 9 + 1} min read</span>'
+        f'</li>' for m in numbers)
 
 
 def article_html(base: str, n: int, seed: int = 0) -> str:
-    title, published, text = article(n, seed)
-    sentences = text.split(". ")
-    paragraphs = "".join(f"<p>{escape(' '.join(sentences[i:i + 3]))}</p>\n" for i in range(0, len(sentences), 3))
+    head, top, bottom = _chrome(seed)
+    headline, published, text = article(n, seed)
+    rng = random.Random(seed * 7_000_003 + n)
+    paragraphs = text.split("\n")
+    reporter, tags = rng.choice(REPORTERS), rng.sample(TAGS, 5)
+    related = rng.sample(range(max(n + 1, 40)), 12)
+    most_read = rng.sample(range(max(n + 1, 40)), 10)
+    middle = len(paragraphs) // 2
+    body = "".join(f'<p class="article-body__paragraph">{escape(p)}</p>\n' for p in paragraphs[:middle])
+    body += (f'<aside class="read-also"><span class="read-also__label">Read also</span> '
+             f'<a class="read-also__link" href="{base}/a/{related[0]}.html">{escape(title(related[0], seed))}</a></aside>\n')
+    body += "".join(f'<p class="article-body__paragraph">{escape(p)}</p>\n' for p in paragraphs[middle:])
+    description = paragraphs[0]
+    share = "".join(f'<li class="share__item"><a class="share__link share__link--{name.lower()}" href="https://'
+                    f'{name.lower()}.example/share?u={base}/a/{n}.html" data-track="share|{name.lower()}" rel="noopener" '
+                    f'target="_blank" aria-label="Share on {name}">{_icon(rng)}</a></li>'
+                    for name in ("Facebook", "X", "Telegram", "WhatsApp", "LinkedIn", "Email"))
+    json_ld = json.dumps({
+        "@context": "https://schema.org", "@type": "NewsArticle", "headline": headline,
+        "description": description, "datePublished": published, "dateModified": published,
+        "author": [{"@type": "Person", "name": reporter, "url": f"{base}/authors/{reporter.lower().replace(' ', '-')}"}],
+        "publisher": {"@type": "Organization", "name": "Generated News",
+                      "logo": {"@type": "ImageObject", "url": f"{base}/logo.png", "width": 600, "height": 60}},
+        "image": [f"{base}/img/{n}-1200.jpg"], "mainEntityOfPage": f"{base}/a/{n}.html",
+        "keywords": tags, "articleSection": "Region", "inLanguage": "en",
+    }, ensure_ascii=False)
+    # The client-side framework's hydration state repeats the article and its teasers.
+    state = json.dumps({"page": {"id": n, "type": "article", "section": "region", "tags": tags, "title": headline,
+                                 "published": published, "author": reporter, "body": paragraphs},
+                        "teasers": [{"id": m, "title": title(m, seed), "summary": _summary(m, seed), "url": f"/a/{m}.html",
+                                     "image": f"/img/{m}-320.jpg"} for m in related + most_read]}, ensure_ascii=False)
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{escape(title)} | Generated News</title>
+<html lang="en"><head><meta charset="utf-8"><title>{escape(headline)} | Generated News</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="description" content="{escape(description, {'"': "&quot;"})}">
+<meta name="keywords" content="{', '.join(tags)}">
 <link rel="canonical" href="{base}/a/{n}.html">
-<meta property="og:title" content="{escape(title)}">
+<meta property="og:type" content="article"><meta property="og:site_name" content="Generated News">
+<meta property="og:title" content="{escape(headline)}">
+<meta property="og:url" content="{base}/a/{n}.html"><meta property="og:image" content="{base}/img/{n}-1200.jpg">
+<meta name="twitter:card" content="summary_large_image"><meta name="twitter:site" content="@generatednews">
 <meta property="article:published_time" content="{published}">
-</head><body>
-<header><a href="/">Generated News</a><nav><a href="/world">World</a> <a href="/region">Region</a></nav></header>
-<main><article><h1>{escape(title)}</h1><p class="byline">By Staff Reporter · <time datetime="{published}">{published[:10]}</time></p>
-{paragraphs}</article></main>
-<footer><p>© Generated News. All rights reserved.</p></footer></body></html>
+<meta property="article:section" content="Region">
+{head}<script type="application/ld+json">{json_ld}</script>
+<script>window.dataLayer=window.dataLayer||[];dataLayer.push({{"event":"pageview","contentId":{n},"section":"region","author":"{reporter}","words":{len(text.split())}}});</script>
+</head><body class="page page--article">
+{top}<main class="site-main"><nav class="breadcrumbs" aria-label="Breadcrumbs"><a href="/">Home</a> › <a href="/region">Region</a> › <a href="/region/azerbaijan">Azerbaijan</a></nav>
+<div class="ad-slot" id="ad-0" data-slot="top"></div>
+<article class="article"><header class="article__header"><h1 class="article__title">{escape(headline)}</h1>
+<p class="article__standfirst">{escape(description)}</p>
+<p class="article__meta byline">By <a rel="author" href="{base}/authors/{reporter.lower().replace(' ', '-')}">{reporter}</a> · <time datetime="{published}">{published[:10]}</time></p>
+<ul class="share">{share}</ul></header>
+<figure class="article__figure"><img src="/img/{n}-1200.jpg" srcset="/img/{n}-640.jpg 640w, /img/{n}-1200.jpg 1200w" sizes="(max-width: 800px) 100vw, 800px" alt="A convoy on the road near {title(n, seed).split()[2]}" width="1200" height="675"><figcaption>A convoy on the road. Photo: Generated News</figcaption></figure>
+<div class="article-body">
+{body}</div>
+<ul class="article__tags">{"".join(f'<li><a href="/tags/{t.lower().replace(" ", "-")}" rel="tag">{t}</a></li>' for t in tags)}</ul>
+</article>
+<div class="ad-slot" id="ad-1" data-slot="mid"></div>
+<section class="related"><h2 class="related__title">Related</h2><ul class="related__list">{_teasers(base, related, seed, "related")}</ul></section>
+<aside class="most-read"><h2 class="most-read__title">Most read</h2><ol class="most-read__list">{_teasers(base, most_read, seed, "most-read")}</ol></aside>
+<form class="newsletter" action="/newsletter"><h2 class="newsletter__title">The Caucasus briefing</h2><p>Every weekday morning in your inbox.</p><input type="email" name="email" placeholder="Your e-mail"><button>Sign up</button></form>
+</main>
+{bottom}<script>window.__STATE__={state};</script>
+</body></html>
 """
 
 
@@ -105,12 +319,18 @@ class GeneratedSite:
 
             def do_GET(self):  # noqa: N802
                 status, body, ctype = site.page(self.path.split("?")[0])
+                data = body.encode("utf-8")
+                # An ETag, as real sitemaps have: the crawler's cache revalidates an unchanged
+                # sitemap with a conditional GET, answered 304 without a body.
+                etag = f'"{hashlib.sha1(data).hexdigest()[:16]}"'
+                if status == 200 and self.headers.get("If-None-Match") == etag:
+                    status, data = 304, b""
                 with site._lock:
                     site.log.append((self.path, status))
-                data = body.encode("utf-8")
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(data)))
+                self.send_header("ETag", etag)
                 self.end_headers()
                 self.wfile.write(data)
 
