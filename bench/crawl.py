@@ -6,8 +6,10 @@ on a private redis-server), then re-crawled unchanged (single-process).
 
 Prints articles/second, peak RSS of each process, CPU per article, and CPU per article by stage.
 Stage CPU is measured in-process on a sample of the same pages (time.process_time around
-extraction, normalisation, topic, dedupe, store); "download and engine" is the crawl's CPU per
-article minus the sum of the stages.
+extraction, normalisation, topic, dedupe, store), and again on the saved real news pages of
+../shared/realpages/trafilatura when present (generated pages are real-size but cheaper to
+extract than real ones); "download and engine" is the crawl's CPU per article minus the sum of
+the stages.
 """
 
 from __future__ import annotations
@@ -44,8 +46,30 @@ def run(procs: list[list[str]]) -> tuple[float, list[tuple[float, int]]]:
     return wall, out
 
 
-def stage_cpu(site, sample: int) -> dict[str, float]:
-    """CPU seconds per article of each stage, on `sample` pages of the site."""
+REAL_PAGES = ROOT.parent / "shared" / "realpages" / "trafilatura" / "tests"
+
+
+def real_pages() -> list[tuple[str, str]]:
+    """(html, url) of the saved real news pages (../shared/realpages/trafilatura), decoded as a
+    spider gets them; [] when the folder is absent."""
+    import json
+
+    from scrapy.http import HtmlResponse
+
+    index = REAL_PAGES / "evaldata.json"
+    if not index.is_file():
+        return []
+    pages = []
+    for url, truth in json.loads(index.read_text(encoding="utf-8")).items():
+        path = next((p for p in (REAL_PAGES / "eval" / truth["file"], REAL_PAGES / "cache" / truth["file"])
+                     if p.is_file()), None)
+        if path:
+            pages.append((HtmlResponse(url=url, body=path.read_bytes()).text, url))
+    return pages
+
+
+def stage_cpu(site, pages: list[tuple[str, str]]) -> dict[str, float]:
+    """CPU seconds per article of each stage over `pages` ((html, url) pairs)."""
     from scrapy.exceptions import DropItem
 
     from scraper.extract import extract_page
@@ -53,7 +77,7 @@ def stage_cpu(site, sample: int) -> dict[str, float]:
     from scraper.items import ArticleItem
     from scraper.normalise.article import normalise_article
     from scraper.pipelines import DedupePipeline, StorePipeline
-    from scraper.samplesite.generated import OUTLET, article_html
+    from scraper.samplesite.generated import OUTLET
     from scraper.topic import load_topic
     from scrapy.utils.test import get_crawler
 
@@ -69,13 +93,12 @@ def stage_cpu(site, sample: int) -> dict[str, float]:
     cpu = dict.fromkeys(("extraction", "normalisation", "topic", "dedupe", "store"), 0.0)
     # Warm up once, untimed (a crawl pays these once per process, not per article): lxml and
     # extraction caches, langdetect's language profiles (~0.5 s to load), the topic's patterns.
-    warm_url = f"{site.base}/a/{sample}.html"
+    warm_html, warm_url = pages[-1]
     warm = ArticleItem(outlet=OUTLET, url=warm_url, met_urls=[warm_url], fetched_at="2024-06-20T12:00:00+00:00",
-                       **extract_page(article_html(site.base, sample), warm_url))
+                       **extract_page(warm_html, warm_url))
     warm.update(normalise_article(warm, "Asia/Tbilisi", "en")[0])
     topic.match(warm.get("title") or "", warm.get("description") or "", warm["text"])
-    for n in range(sample):
-        html, url = article_html(site.base, n), f"{site.base}/a/{n}.html"
+    for html, url in pages[:-1]:
         t = time.process_time()
         values = extract_page(html, url)
         cpu["extraction"] += time.process_time() - t
@@ -101,11 +124,11 @@ def stage_cpu(site, sample: int) -> dict[str, float]:
         s.close_spider()
     cpu["store"] += time.process_time() - t
     shutil.rmtree(tmp)
-    return {k: v / sample for k, v in cpu.items()}
+    return {k: v / (len(pages) - 1) for k, v in cpu.items()}
 
 
 def main() -> None:
-    from scraper.samplesite.generated import GeneratedSite
+    from scraper.samplesite.generated import GeneratedSite, article_html
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=5000)
@@ -137,7 +160,11 @@ def main() -> None:
             hits_before = sum(site.article_hits().values())
             wall3, [(cpu3, rss3)] = run([crawl])
             refetched = sum(site.article_hits().values()) - hits_before
-            stages = stage_cpu(site, min(args.sample, n))
+
+            sample = min(args.sample, n)
+            stages = stage_cpu(site, [(article_html(site.base, i), f"{site.base}/a/{i}.html") for i in range(sample + 1)])
+            real = real_pages()
+            real_stages = stage_cpu(site, real) if real else None
     finally:
         redis_server.terminate()
     import sqlite_utils
@@ -154,14 +181,18 @@ def main() -> None:
     print(f"re-crawl unchanged: {wall3:6.1f} s ({wall3 / wall1:.1%} of the first), CPU {cpu3:.1f} s "
           f"({cpu3 / cpu1:.1%}), article pages fetched again: {refetched}")
     total = cpu1 / n
-    print("CPU per article by stage (ms):")
-    for name, value in stages.items():
-        print(f"  {name:<14} {value * 1000:7.2f}")
-    rest = total - sum(stages.values())
-    print(f"  {'download+engine':<14} {rest * 1000:7.2f}  (crawl CPU minus the stages)")
-    others = sum(v for k, v in stages.items() if k != "extraction") + max(rest, 0)
-    print(f"stages other than extraction: {others / stages['extraction']:.0%} of extraction "
-          f"(without download+engine: {(others - max(rest, 0)) / stages['extraction']:.0%})")
+    rest = max(total - sum(stages.values()), 0)
+    print(f"CPU per article by stage (ms): generated pages ({sample})"
+          + (f", saved real pages ({len(real) - 1}, {REAL_PAGES.parent})" if real_stages else
+             f"; real pages skipped: {REAL_PAGES} not found"))
+    for name in stages:
+        print(f"  {name:<15} {stages[name] * 1000:7.2f}" + (f" {real_stages[name] * 1000:9.2f}" if real_stages else ""))
+    print(f"  {'download+engine':<15} {rest * 1000:7.2f}  (the crawl's CPU minus the stages; the same per page for both)")
+    for label, measured in (("generated", stages), ("real", real_stages)):
+        if measured:
+            others = sum(v for k, v in measured.items() if k != "extraction")
+            print(f"stages other than extraction, {label} pages: {(others + rest) / measured['extraction']:.0%} "
+                  f"of extraction (without download+engine: {others / measured['extraction']:.0%})")
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import lxml.html
+from lxml import etree
 
 # What precedes a name in a byline: "By", "Written by:", "Posted on 21 May 2024 by", "Par",
 # "Por", "Von", "От", "Автор:", "Müəllif:", "Հեղինակ՝", "View all posts by".
@@ -33,15 +34,23 @@ NOT_A_NAME = re.compile(
     r"read more|more|posts?|posted|posted on|published|author|by)$", re.IGNORECASE)
 # A handle rather than a name: "edilson.la.rosa", "the_pain".
 HANDLE = re.compile(r"^[\w]+(?:[._][\w]+)+$")
-# Printed bylines: a rel=author link, itemprop=author, classes that say author/byline, in
-# page order; comments (which also have authors) excluded.
-BYLINE_XPATH = (
-    '//a[@rel="author"] | //*[@itemprop="author"]'
-    ' | //*[self::span or self::div or self::p or self::a or self::address or self::li or self::strong]'
-    '[contains(@class, "author") or contains(@class, "byline") or contains(@class, "auteur")'
-    ' or contains(@class, "autor") or contains(@class, "contributor")]'
-)
-_IN_COMMENTS = 'ancestor-or-self::*[contains(@class, "comment") or contains(@id, "comment")]'
+# Printed bylines: a rel=author link, itemprop=author, elements whose class says author or
+# byline, in page order; comments (which also have authors) excluded.
+_BYLINE_CLASS = re.compile(r"author|byline|auteur|autor|contributor")
+_BYLINE_TAGS = {"span", "div", "p", "a", "address", "li", "strong"}
+_COMMENTS = re.compile(r"comment")
+
+
+def _byline_elements(tree: lxml.html.HtmlElement):
+    for element in tree.iter(etree.Element):
+        if (element.get("itemprop") == "author" or element.tag == "a" and element.get("rel") == "author"
+                or element.tag in _BYLINE_TAGS and _BYLINE_CLASS.search(element.get("class") or "")):
+            yield element
+
+
+def _in_comments(element: lxml.html.HtmlElement) -> bool:
+    return any(_COMMENTS.search((e.get("class") or "") + " " + (e.get("id") or ""))
+               for e in (element, *element.iterancestors()))
 
 
 def json_ld_names(value: Any, by_id: dict[str, dict]) -> list[str]:
@@ -59,8 +68,10 @@ def json_ld_names(value: Any, by_id: dict[str, dict]) -> list[str]:
 
 def printed_byline(tree: lxml.html.HtmlElement) -> list[str]:
     """The names of the first byline element outside comments that names someone."""
-    for element in tree.xpath(BYLINE_XPATH)[:20]:
-        if element.xpath(_IN_COMMENTS):
+    for tried, element in enumerate(_byline_elements(tree)):
+        if tried == 20:
+            break
+        if _in_comments(element):
             continue
         names = element.xpath('.//*[@itemprop="name"]')
         text = " ".join((names[0] if names else element).text_content().split())

@@ -143,14 +143,28 @@ def _time_elements(tree: lxml.html.HtmlElement) -> list[str]:
 # Elements that print the date for the reader: <time> without a machine value, the element
 # of a calendar icon, and elements whose class or id says "date" (not "update": a change is
 # not the publication).
-PRINTED_DATE_XPATH = (
-    '//time[not(@datetime)]'
-    ' | //*[*[contains(@class, "fa-calendar") or contains(@class, "icon-calendar")]]'
-    ' | //*[self::span or self::div or self::p or self::li or self::small or self::abbr]'
-    '[(contains(@class, "date") or contains(@id, "date") or contains(@class, "datum")'
-    ' or contains(@class, "fecha") or contains(@class, "published"))'
-    ' and not(contains(@class, "update")) and not(contains(@class, "modif"))]'
-)
+_DATE_CLASS = re.compile(r"date|datum|fecha|published")
+_NOT_PUBLICATION = re.compile(r"update|modif")
+_CALENDAR_ICON = re.compile(r"\b(?:fa|icon)-calendar")
+_DATE_TAGS = ("time", "span", "div", "p", "li", "small", "abbr", "i")
+
+
+def _date_elements(tree: lxml.html.HtmlElement):
+    """Elements that print the date for the reader, in page order (see the comment above)."""
+    for element in tree.iter(_DATE_TAGS):
+        if element.tag == "time":
+            if element.get("datetime") is None:
+                yield element
+            continue
+        classes = element.get("class") or ""
+        if element.tag == "i":
+            if _CALENDAR_ICON.search(classes) and element.getparent() is not None:
+                yield element.getparent()
+        elif (_DATE_CLASS.search(classes) or "date" in (element.get("id") or "")) \
+                and not _NOT_PUBLICATION.search(classes):
+            yield element
+
+
 # A date as printed: 17.04.2024 (14:05), 2024-04-17 (14:05), 17 April 2024, April 17, 2024.
 PRINTED_DATE = re.compile(
     r"\d{1,2}[./]\s?\d{1,2}[./]\s?\d{4}(?:,?\s+(?:um\s+|à\s+|в\s+)?\d{1,2}:\d{2})?"
@@ -163,7 +177,9 @@ PRINTED_DATE = re.compile(
 def _printed_dates(tree: lxml.html.HtmlElement) -> list[str]:
     """The first dates printed for the reader in a date element, as printed."""
     found: list[str] = []
-    for element in tree.xpath(PRINTED_DATE_XPATH)[:12]:
+    for tried, element in enumerate(_date_elements(tree)):
+        if tried == 12:
+            break
         match = PRINTED_DATE.search(" ".join(element.text_content().split())[:120])
         if match and match.group(0) not in found:
             found.append(match.group(0))

@@ -253,6 +253,7 @@ def first_published(
     return first_failure
 
 
+_CLOCK = re.compile(r"\d{1,2}:\d{2}")
 # Offsets in use run from -12:00 to +14:00, in steps of a quarter hour (+05:45, +04:30).
 _OFFSET_RANGE = (timedelta(hours=-12), timedelta(hours=14))
 
@@ -271,6 +272,8 @@ def local_offset(published: PublishedTime, others: list[str], fetched_at: dateti
         return published  # read in the outlet's zone, which is already the page's clock
     instant = published.utc.replace(tzinfo=None, second=0, microsecond=0)
     for raw in others:
+        if not _CLOCK.search(raw):
+            continue  # a date alone (and not worth dateparser's time)
         printed = _parse_any(raw, ZoneInfo("UTC"), fetched_at)
         if printed is None or printed.tzinfo is not None or (printed.hour, printed.minute) == (0, 0):
             continue  # an offset of its own, or a date alone
