@@ -95,7 +95,14 @@ def _strip_byline(raw: str) -> str | None:
 def _is_name(name: str) -> bool:
     return bool(name) and not ("://" in name or "@" in name or ":" in name or NOT_A_NAME.match(name)
                                or len(name) > 60 or len(name.split()) > 6
-                               or not any(c.isalpha() for c in name))
+                               or not any(c.isalpha() for c in name) or _reads_as_prose(name))
+
+
+def _reads_as_prose(name: str) -> bool:
+    """A phrase, not a name: most of its longer words in lower case ("View my full profile");
+    particles such as "de la" or "van" are short."""
+    words = [w for w in name.split() if len(w) >= 4 and w[0].isalpha()]
+    return len(name.split()) >= 3 and sum(w[0].islower() for w in words) * 2 > len(words)
 
 
 def clean_author(raw: str) -> str | None:

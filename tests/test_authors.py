@@ -26,6 +26,8 @@ from scraper.authors import (
         ("By", None), ("Artikel von", None), ("Posted on", None), ("admin", None),
         ("Foto: Ingo Schneider", None), ("https://news.example/author/ann", None), ("@annsmith", None),
         ("Subscribe to our newsletter and get the best stories of the week", None),
+        ("Afficher mon profil complet", None),
+        ("Jose de la Cruz", "Jose de la Cruz"), ("fri.juli", "fri.juli"),
     ],
 )
 def test_clean_author(raw, name):
