@@ -34,11 +34,15 @@ NOT_A_NAME = re.compile(
     r"read more|more|posts?|posted|posted on|published|author|by)$", re.IGNORECASE)
 # A handle rather than a name: "edilson.la.rosa", "the_pain".
 HANDLE = re.compile(r"^[\w]+(?:[._][\w]+)+$")
-# Printed bylines: a rel=author link, itemprop=author, elements whose class says author or
-# byline, in page order; comments (which also have authors) excluded.
-_BYLINE_CLASS = re.compile(r"author|byline|auteur|autor|contributor")
+# Printed bylines: a rel=author link, itemprop=author, elements whose class says author,
+# byline or credit, in page order; comments (which also have authors) and figures excluded.
+_BYLINE_CLASS = re.compile(r"author|byline|auteur|autor|contributor|credit")
 _BYLINE_TAGS = {"span", "div", "p", "a", "address", "li", "strong"}
-_COMMENTS = re.compile(r"comment")
+# (a post's own footer, "post-footer", is where Blogger prints its byline)
+_NOT_BYLINE = re.compile(r"comment|(?:^|\s)(?:site-|page-)?footer")
+_NOT_BYLINE_TAGS = ("figure", "figcaption", "footer")
+# An element that says only "By" (or "| By", "Von:"), the name being in the next element.
+_LONE_BY = re.compile(r"^\s*[|•·–—-]?\s*(?:by|von|par|por|от|автор)\s*:?\s*$", re.IGNORECASE)
 
 
 def _byline_elements(tree: lxml.html.HtmlElement):
@@ -46,10 +50,16 @@ def _byline_elements(tree: lxml.html.HtmlElement):
         if (element.get("itemprop") == "author" or element.tag == "a" and element.get("rel") == "author"
                 or element.tag in _BYLINE_TAGS and _BYLINE_CLASS.search(element.get("class") or "")):
             yield element
+        elif element.tag in _BYLINE_TAGS and _LONE_BY.match(element.text or "") and len(element) == 0:
+            following = element.getnext()  # "<span>By</span> <span>Ann Smith</span>"
+            if following is not None:
+                yield following
 
 
-def _in_comments(element: lxml.html.HtmlElement) -> bool:
-    return any(_COMMENTS.search((e.get("class") or "") + " " + (e.get("id") or ""))
+def _outside_bylines(element: lxml.html.HtmlElement) -> bool:
+    """Inside comments, a picture's credit (a figure) or the page's footer ("Powered by
+    WordPress"), where a name is not the article's author."""
+    return any(e.tag in _NOT_BYLINE_TAGS or _NOT_BYLINE.search((e.get("class") or "") + " " + (e.get("id") or ""))
                for e in (element, *element.iterancestors()))
 
 
@@ -71,7 +81,7 @@ def printed_byline(tree: lxml.html.HtmlElement) -> list[str]:
     for tried, element in enumerate(_byline_elements(tree)):
         if tried == 20:
             break
-        if _in_comments(element):
+        if _outside_bylines(element):
             continue
         names = element.xpath('.//*[@itemprop="name"]')
         text = " ".join((names[0] if names else element).text_content().split())
@@ -111,13 +121,31 @@ def clean_author(raw: str) -> str | None:
     return name if name and _is_name(name) else None
 
 
+_TEXT_BYLINE = re.compile(rf"^(?:{_BY})\s*[:՝]?\s+\S", re.IGNORECASE)
+TEXT_BYLINE_MAX_CHARS = 80
+
+
+def text_byline(text: str) -> list[str]:
+    """The names of a byline line at the top or the foot of an article's text ("Por Agencia
+    EFE", "Written by: Julie Mollins"), where an extractor keeps what the page did not mark."""
+    lines = text.split("\n")
+    for line in (*lines[:6], *lines[-4:]):
+        line = line.strip()
+        if len(line) <= TEXT_BYLINE_MAX_CHARS and _TEXT_BYLINE.match(line):
+            names = byline_names(line)
+            if names:
+                return names
+    return []
+
+
 def byline_names(text: str) -> list[str]:
     """The names a printed byline gives: "Posted by Ann Smith, Bob Jones and Carol White"."""
     names = _strip_byline(text)
     if not names:
         return []
-    parts = [p.strip() for p in NAME_SEPARATOR.split(names)]
-    return [p for p in parts if _is_name(p) and not CREDENTIAL.match(p)]
+    parts = [p.strip() for p in NAME_SEPARATOR.split(names) if not CREDENTIAL.match(p.strip())]
+    # every part a name, or the line is a sentence that happens to start with "By"
+    return parts if parts and all(_is_name(p) for p in parts) else []
 
 
 def _spelled_out(handle: str, sources: tuple[list[str], ...]) -> str:

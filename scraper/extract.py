@@ -34,7 +34,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.utils import load_html
 
-from scraper.authors import choose_authors, json_ld_names, printed_byline
+from scraper.authors import choose_authors, json_ld_names, printed_byline, text_byline
 from scraper.normalise.dates import url_candidate, url_date
 from scraper.normalise.urls import unarchived
 from scraper.sources import compile_selector
@@ -409,6 +409,7 @@ def extract_page(html: str, url: str, selectors: dict[str, str] | None = None) -
         _selected(tree, selectors, "authors"),
         printed_byline(tree),
         (found.get("author") or "").split("; "),
+        text_byline(found.get("text") or ""),
     )
     page["text"] = "\n".join(_selected(tree, selectors, "text")) or _with_lead(
         found.get("text") or _first(article.get("articleBody")) or "", tree, page["title"])

@@ -7,6 +7,7 @@ from scraper.authors import (
     clean_author,
     json_ld_names,
     printed_byline,
+    text_byline,
 )
 
 
@@ -53,11 +54,36 @@ def test_json_ld_author_by_reference():
         ["Ann Smith", "Bob Jones", "Carol"]
 
 
-def test_printed_byline_skips_comments():
-    tree = lxml.html.document_fromstring(
-        '<html><body><div class="comments"><span class="comment-author">Troll</span></div>'
-        '<p class="byline">By <a rel="author" href="/a/ann">Ann Smith</a></p></body></html>')
-    assert printed_byline(tree) == ["Ann Smith"]
+@pytest.mark.parametrize(
+    "body, names",
+    [
+        ('<div class="comments"><span class="comment-author">Troll</span></div>'
+         '<p class="byline">By <a rel="author" href="/a/ann">Ann Smith</a></p>', ["Ann Smith"]),
+        # "By" in one element, the name in the next
+        ('<p><span class="sr-only">| By </span><span>Ann Smith</span> | <time>May 2</time></p>', ["Ann Smith"]),
+        ('<header><h1>Masks stolen</h1><p class="credit">JIJI</p></header>', ["JIJI"]),
+        # a picture's credit and the site's footer name nobody who wrote the article
+        ('<figure><img src="x.jpg"><figcaption class="credit">Reuters</figcaption></figure>'
+         '<footer><span class="site-credit">Proudly powered by WordPress</span></footer>', []),
+        # a blog's own post footer does carry the byline
+        ('<div class="post-footer"><span class="post-author">Posted by T. V. Raman</span></div>', ["T. V. Raman"]),
+    ],
+)
+def test_printed_byline(body, names):
+    assert printed_byline(lxml.html.document_fromstring(f"<html><body>{body}</body></html>")) == names
+
+
+@pytest.mark.parametrize(
+    "text, names",
+    [
+        ("Por Agencia EFE\nEl presidente de Chile viajará este miércoles a Magallanes.", ["Agencia EFE"]),
+        ("The withdrawal began.\nIt ended in June.\nWritten by: Julie Mollins", ["Julie Mollins"]),
+        # a sentence that starts with "By" is not a byline
+        ("By the end of June the last convoy had left Khankendi, officials said.", []),
+    ],
+)
+def test_text_byline(text, names):
+    assert text_byline(text) == names
 
 
 @pytest.mark.parametrize(
