@@ -290,8 +290,9 @@ def _with_lead(text: str, tree: lxml.html.HtmlElement, headline: str | None) -> 
     for lead in heading.xpath(LEAD_XPATH):
         if not any(a in block for a in list(lead.iterancestors())[:LEAD_BLOCK_DEPTH]):
             break  # not in the headline's own block: another article's teaser
-        if lead.xpath('.//script | .//style | .//img | .//figcaption | ancestor::figure'):
-            continue  # a picture's caption or a widget, not a paragraph of text
+        if lead.xpath('.//script | .//style | .//img | .//figcaption | ancestor::figure | ancestor::aside'
+                      ' | ancestor::nav | ancestor::footer | ancestor::*[contains(@class, "sidebar")]'):
+            continue  # a picture's caption, a widget or a sidebar, not the article's lead
         paragraph = " ".join(lead.text_content().split())
         linked = sum(len(a.text_content()) for a in lead.iter("a"))
         if linked * 3 > len(paragraph):

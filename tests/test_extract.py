@@ -154,6 +154,9 @@ LEAD = ("The last Russian peacekeepers left Karabakh on Wednesday, closing a mis
          f'<div class="teaser">{LEAD}</div></aside></div></section></div></main>', False),
         (f'<header><h1>Peacekeepers leave Karabakh</h1><figure><figcaption class="lead">{LEAD}</figcaption></figure></header>', False),
         (f'<header><h1>Peacekeepers leave Karabakh</h1><div class="intro"><a href="/x">{LEAD}</a></div></header>', False),
+        # the blurb of an author widget in the sidebar
+        (f'<div><header><h1>Peacekeepers leave Karabakh</h1></header><aside class="sidebar">'
+         f'<p class="author-intro">{LEAD}</p></aside></div>', False),
     ],
 )
 def test_lead_under_the_headline_opens_the_text(block, kept):
