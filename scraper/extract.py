@@ -23,11 +23,8 @@ and cleaning text belong to the pipelines.
 from __future__ import annotations
 
 import json
-import re
 from functools import lru_cache
-from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import lxml.html
 import trafilatura
@@ -35,8 +32,21 @@ from lxml import etree
 from trafilatura.utils import load_html
 
 from scraper.authors import choose_authors, json_ld_names, printed_byline, text_byline
-from scraper.normalise.dates import url_candidate, url_date
-from scraper.normalise.urls import unarchived
+from scraper.headline import (
+    names_site,
+    printed_headline,
+    site_keys,
+    title_key,
+    without_site_name,
+)
+from scraper.normalise.dates import url_date
+from scraper.pagedates import (
+    distinct_dates,
+    iso_day,
+    printed_dates,
+    time_elements,
+    trust_the_url,
+)
 from scraper.sources import compile_selector
 
 ARTICLE_TYPES = {
@@ -104,167 +114,6 @@ def _text_of(tree: lxml.html.HtmlElement, xpath: str) -> str | None:
     return None
 
 
-ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?")
-def _iso_day(candidate: str) -> tuple[str, bool] | None:
-    """The day an ISO candidate names and whether it carries an offset; None if not ISO."""
-    match = ISO_DATE.match(candidate)
-    return ("-".join(match.groups()[:3]), bool(match.group(4))) if match else None
-
-
-def _trust_the_url(candidates: list[str], url_day: str | None) -> list[str]:
-    """A URL's day is fixed when the article is first published, while metas and time
-    elements may carry an update. When the URL names a day, the candidate that names the
-    same day goes first (one whose offset puts it a day off in UTC, if none does). When every
-    ISO candidate is dated after that day (and not in the future, which is no update but an
-    error the pipeline counts), they are updates: the URL's day goes first."""
-    if not url_day:
-        return candidates
-    days = [_iso_day(c) for c in candidates]
-    for exact in (True, False):
-        for index, day in enumerate(days):
-            if day and (day[0] == url_day or not exact and day[1] and
-                        abs(date.fromisoformat(day[0]) - date.fromisoformat(url_day)) <= timedelta(days=1)):
-                return [candidates[index], *candidates[:index], *candidates[index + 1:]]
-    iso_days = [day[0] for day in days if day]
-    if iso_days and all(url_day < day <= date.today().isoformat() for day in iso_days):
-        return [url_candidate(url_day), *candidates]
-    return candidates
-
-
-def _time_elements(tree: lxml.html.HtmlElement) -> list[str]:
-    """``<time datetime>`` values, the one marked as the publication time first."""
-    marked = tree.xpath(
-        '//time[@pubdate or @itemprop="datePublished" or contains(@class, "publish")'
-        ' or contains(@class, "entry-date") or contains(@class, "post-date")]/@datetime'
-    )
-    return [v.strip() for v in [*marked, *tree.xpath("//time/@datetime")] if v and v.strip()]
-
-
-# Elements that print the date for the reader: <time> without a machine value, the element
-# of a calendar icon, and elements whose class or id says "date" (not "update": a change is
-# not the publication).
-_DATE_CLASS = re.compile(r"date|datum|fecha|published")
-_NOT_PUBLICATION = re.compile(r"update|modif")
-_CALENDAR_ICON = re.compile(r"\b(?:fa|icon)-calendar")
-_DATE_TAGS = ("time", "span", "div", "p", "li", "small", "abbr", "i")
-
-
-def _date_elements(tree: lxml.html.HtmlElement):
-    """Elements that print the date for the reader, in page order (see the comment above)."""
-    for element in tree.iter(_DATE_TAGS):
-        if element.tag == "time":
-            if element.get("datetime") is None:
-                yield element
-            continue
-        classes = element.get("class") or ""
-        if element.tag == "i":
-            if _CALENDAR_ICON.search(classes) and element.getparent() is not None:
-                yield element.getparent()
-        elif (_DATE_CLASS.search(classes) or "date" in (element.get("id") or "")) \
-                and not _NOT_PUBLICATION.search(classes):
-            yield element
-
-
-# A date as printed: 17.04.2024 (14:05), 2024-04-17 (14:05), 17 April 2024, April 17, 2024.
-PRINTED_DATE = re.compile(
-    r"\d{1,2}[./]\s?\d{1,2}[./]\s?\d{4}(?:,?\s+(?:um\s+|à\s+|в\s+)?\d{1,2}:\d{2})?"
-    r"|\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
-    r"|\d{1,2}\.?\s+[^\W\d_]{3,12}\.?,?\s+\d{4}(?:,?\s+\d{1,2}:\d{2})?"
-    r"|[^\W\d_]{3,12}\.?\s+\d{1,2},?\s+\d{4}(?:,?\s+\d{1,2}:\d{2}(?:\s?[AaPp]\.?[Mm]\.?)?)?"
-)
-
-
-def _printed_dates(tree: lxml.html.HtmlElement) -> list[str]:
-    """The first dates printed for the reader in a date element, as printed."""
-    found: list[str] = []
-    for tried, element in enumerate(_date_elements(tree)):
-        if tried == 12:
-            break
-        match = PRINTED_DATE.search(" ".join(element.text_content().split())[:120])
-        if match and match.group(0) not in found:
-            found.append(match.group(0))
-            if len(found) == 2:
-                break
-    return found
-
-
-TITLE_SEPARATORS = re.compile(r"\s+[|\-–—:·•»«/]{1,2}\s+|\s*\|\s*")
-_KEY = re.compile(r"[\W_]+")
-
-
-def _key(text: str) -> str:
-    return _KEY.sub("", text.casefold())
-
-
-def _site_keys(url: str, site_name: str | None) -> set[str]:
-    host = (urlsplit(unarchived(url)).hostname or "").lower()
-    labels = [l for l in host.split(".") if l not in ("www", "m", "amp", "com", "org", "net", "co", "uk")]
-    keys = {_key(l) for l in labels if len(l) > 2}
-    keys.add(_key(host.removeprefix("www.")))
-    if site_name:
-        keys.add(_key(site_name))
-    return {k for k in keys if k}
-
-
-def _names_site(part: str, keys: set[str]) -> bool:
-    part_key = _key(part)
-    return bool(part_key) and any(k == part_key or (len(k) > 3 and k in part_key) for k in keys)
-
-
-def _without_site_name(title: str | None, keys: set[str]) -> str | None:
-    """A title without the site's name that CMSs add: 'Headline | Site', 'Site - Headline'."""
-    if not title:
-        return title
-    parts = TITLE_SEPARATORS.split(title)
-    if len(parts) > 1:
-        if _names_site(parts[-1], keys):
-            return title[: title.rindex(parts[-1])].rstrip(" |-–—:·•»«/").strip()
-        if _names_site(parts[0], keys):
-            return title[len(parts[0]):].lstrip(" |-–—:·•»«/").strip()
-    return title
-
-
-def _title_ends(title: str) -> set[str]:
-    """Keys of a title whole and of each run of its parts from either end: what a headline
-    may be once 'Site » Section' or '| Site' is taken off."""
-    keys = [_key(part) for part in TITLE_SEPARATORS.split(title)]
-    return {"".join(keys[:i]) for i in range(1, len(keys) + 1)} | {"".join(keys[i:]) for i in range(len(keys))}
-
-
-def _headings(tree: lxml.html.HtmlElement) -> list[str]:
-    texts: list[str] = []
-    for element in tree.iter("h1", "h2", "h3"):
-        text = " ".join(element.text_content().split())
-        if text and text not in texts:
-            texts.append(text)
-    return texts
-
-
-def _is_headline_sized(text: str) -> bool:
-    return len(text.split()) >= 2 or len(text) >= 12  # scripts without spaces count by length
-
-
-def _printed_headline(tree: lxml.html.HtmlElement, page_titles: list[str], keys: set[str]) -> str | None:
-    """The headline as the reader sees it (case, quotes and dashes as printed).
-
-    The longest heading that one of the page's own titles (JSON-LD, OpenGraph, Twitter,
-    <title>) names, whole or at one end; else the page's only <h1>, which metadata written
-    for search engines and social cards may word differently. Headings that are the site's
-    name (a logo) or a single word (menus, sections) are not headlines.
-    """
-    ends = set().union(*(_title_ends(t) for t in page_titles)) - {""}
-    headings = [h for h in _headings(tree) if _key(h) not in keys and _is_headline_sized(h)]
-    agreed = [h for h in headings if _key(h) in ends]
-    if agreed:
-        return max(agreed, key=len)
-    h1s = {" ".join(e.text_content().split()) for e in tree.iter("h1")} - {""}
-    if len(h1s) == 1:
-        (h1,) = h1s
-        if h1 in headings:
-            return h1
-    return None
-
-
 # The standfirst that introduces an article under its headline, which main-text extractors
 # often take for a teaser and drop.
 LEAD_XPATH = (
@@ -300,16 +149,6 @@ def _with_lead(text: str, tree: lxml.html.HtmlElement, headline: str | None) -> 
         if 60 <= len(paragraph) <= 1000 and paragraph[:60] not in " ".join(text.split()):
             return f"{paragraph}\n{text}"
     return text
-
-
-def _distinct_dates(values: list[Any]) -> list[str]:
-    """Non-empty candidates without repeats; a bare date already given with a time is a repeat."""
-    kept: list[str] = []
-    for value in values:
-        value = value.strip() if isinstance(value, str) else ""
-        if value and not any(k == value or (len(value) == 10 and k.startswith(value)) for k in kept):
-            kept.append(value)
-    return kept
 
 
 @lru_cache(maxsize=256)
@@ -352,9 +191,9 @@ def extract_page(html: str, url: str, selectors: dict[str, str] | None = None) -
     published = [_first(article.get("datePublished"))]
     published += [meta.get(name) for name in DATE_META]
     published += tree.xpath('//*[@itemprop="datePublished"]/@content')
-    published += _time_elements(tree)[:2]
+    published += time_elements(tree)[:2]
     published += _selected(tree, selectors, "published")[:2]
-    published += _printed_dates(tree)
+    published += printed_dates(tree)
 
     title_tag = _text_of(tree, "//title")
     page = {
@@ -384,27 +223,27 @@ def extract_page(html: str, url: str, selectors: dict[str, str] | None = None) -
     found = document.as_dict() if document is not None else {}
 
     url_day = url_date(url)
-    page_dates = _distinct_dates(published)
+    page_dates = distinct_dates(published)
     # htmldate may read its date off the URL, which the pipeline asks last (after the feed).
     if not (url_day and found.get("date") == url_day and not any(
-            (_iso_day(p) or ("",))[0] == url_day for p in page_dates)):
+            (iso_day(p) or ("",))[0] == url_day for p in page_dates)):
         published.append(found.get("date"))
-    page["published_candidates"] = _distinct_dates(_trust_the_url(_distinct_dates(published), url_day))
+    page["published_candidates"] = distinct_dates(trust_the_url(distinct_dates(published), url_day))
 
-    keys = _site_keys(url, page["site_name"] or found.get("sitename"))
+    keys = site_keys(url, page["site_name"] or found.get("sitename"))
     page_titles = [t for t in (article.get("headline"), article.get("name"), meta.get("og:title"),
                                meta.get("twitter:title"), *_selected(tree, selectors, "title")[:1], title_tag)
                    if isinstance(t, str) and t.strip()]
     # A title that is only the site's name is a CMS default: the next signal is asked, and
     # none at all leaves the feed's title to the pipeline.
-    page["title"] = _printed_headline(tree, page_titles, keys) or _without_site_name(
+    page["title"] = printed_headline(tree, page_titles, keys) or without_site_name(
         _first(*[t for t in (*page_titles, _text_of(tree, "//h1"), found.get("title"))
-                 if isinstance(t, str) and _key(t) not in keys]),
+                 if isinstance(t, str) and title_key(t) not in keys]),
         keys,
     )
     by_id = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
     page["authors"] = choose_authors(
-        lambda name: _names_site(name, keys),
+        lambda name: names_site(name, keys),
         json_ld_names(article.get("author"), by_id),
         meta_authors,
         _selected(tree, selectors, "authors"),

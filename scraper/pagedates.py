@@ -1,0 +1,111 @@
+"""The publication dates an article page prints, as raw strings in order of trust.
+
+``scraper.extract`` puts JSON-LD and the metas first; this module reads ``<time datetime>``,
+the dates printed for the reader, and settles their order with the day in the URL. Parsing
+them is the pipeline's work (``scraper.normalise.dates``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import lxml.html
+
+from scraper.normalise.dates import url_candidate
+
+ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def iso_day(candidate: str) -> tuple[str, bool] | None:
+    """The day an ISO candidate names and whether it carries an offset; None if not ISO."""
+    match = ISO_DATE.match(candidate)
+    return ("-".join(match.groups()[:3]), bool(match.group(4))) if match else None
+
+
+def trust_the_url(candidates: list[str], url_day: str | None) -> list[str]:
+    """A URL's day is fixed when the article is first published, while metas and time
+    elements may carry an update. When the URL names a day, the candidate that names the
+    same day goes first (one whose offset puts it a day off in UTC, if none does). When every
+    ISO candidate is dated after that day (and not in the future, which is no update but an
+    error the pipeline counts), they are updates: the URL's day goes first."""
+    if not url_day:
+        return candidates
+    days = [iso_day(c) for c in candidates]
+    for exact in (True, False):
+        for index, day in enumerate(days):
+            if day and (day[0] == url_day or not exact and day[1] and
+                        abs(date.fromisoformat(day[0]) - date.fromisoformat(url_day)) <= timedelta(days=1)):
+                return [candidates[index], *candidates[:index], *candidates[index + 1:]]
+    iso_days = [day[0] for day in days if day]
+    if iso_days and all(url_day < day <= date.today().isoformat() for day in iso_days):
+        return [url_candidate(url_day), *candidates]
+    return candidates
+
+
+def time_elements(tree: lxml.html.HtmlElement) -> list[str]:
+    """``<time datetime>`` values, the one marked as the publication time first."""
+    marked = tree.xpath(
+        '//time[@pubdate or @itemprop="datePublished" or contains(@class, "publish")'
+        ' or contains(@class, "entry-date") or contains(@class, "post-date")]/@datetime'
+    )
+    return [v.strip() for v in [*marked, *tree.xpath("//time/@datetime")] if v and v.strip()]
+
+
+# Elements that print the date for the reader: <time> without a machine value, the element
+# of a calendar icon, and elements whose class or id says "date" (not "update": a change is
+# not the publication).
+_DATE_CLASS = re.compile(r"date|datum|fecha|published")
+_NOT_PUBLICATION = re.compile(r"update|modif")
+_CALENDAR_ICON = re.compile(r"\b(?:fa|icon)-calendar")
+_DATE_TAGS = ("time", "span", "div", "p", "li", "small", "abbr", "i")
+
+
+def _date_elements(tree: lxml.html.HtmlElement):
+    """Elements that print the date for the reader, in page order (see the comment above)."""
+    for element in tree.iter(_DATE_TAGS):
+        if element.tag == "time":
+            if element.get("datetime") is None:
+                yield element
+            continue
+        classes = element.get("class") or ""
+        if element.tag == "i":
+            if _CALENDAR_ICON.search(classes) and element.getparent() is not None:
+                yield element.getparent()
+        elif (_DATE_CLASS.search(classes) or "date" in (element.get("id") or "")) \
+                and not _NOT_PUBLICATION.search(classes):
+            yield element
+
+
+# A date as printed: 17.04.2024 (14:05), 2024-04-17 (14:05), 17 April 2024, April 17, 2024.
+PRINTED_DATE = re.compile(
+    r"\d{1,2}[./]\s?\d{1,2}[./]\s?\d{4}(?:,?\s+(?:um\s+|à\s+|в\s+)?\d{1,2}:\d{2})?"
+    r"|\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"|\d{1,2}\.?\s+[^\W\d_]{3,12}\.?,?\s+\d{4}(?:,?\s+\d{1,2}:\d{2})?"
+    r"|[^\W\d_]{3,12}\.?\s+\d{1,2},?\s+\d{4}(?:,?\s+\d{1,2}:\d{2}(?:\s?[AaPp]\.?[Mm]\.?)?)?"
+)
+
+
+def printed_dates(tree: lxml.html.HtmlElement) -> list[str]:
+    """The first dates printed for the reader in a date element, as printed."""
+    found: list[str] = []
+    for tried, element in enumerate(_date_elements(tree)):
+        if tried == 12:
+            break
+        match = PRINTED_DATE.search(" ".join(element.text_content().split())[:120])
+        if match and match.group(0) not in found:
+            found.append(match.group(0))
+            if len(found) == 2:
+                break
+    return found
+
+
+def distinct_dates(values: list[Any]) -> list[str]:
+    """Non-empty candidates without repeats; a bare date already given with a time is a repeat."""
+    kept: list[str] = []
+    for value in values:
+        value = value.strip() if isinstance(value, str) else ""
+        if value and not any(k == value or (len(value) == 10 and k.startswith(value)) for k in kept):
+            kept.append(value)
+    return kept
