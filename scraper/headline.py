@@ -84,9 +84,16 @@ def printed_headline(tree: lxml.html.HtmlElement, page_titles: list[str], keys: 
     agreed = [h for h in headings if title_key(h) in ends]
     if agreed:
         return max(agreed, key=len)
-    h1s = {" ".join(e.text_content().split()) for e in tree.iter("h1")} - {""}
+    h1s = {" ".join(e.text_content().split()): e for e in tree.iter("h1")}
+    h1s.pop("", None)
     if len(h1s) == 1:
-        (h1,) = h1s
-        if h1 in headings:
+        ((h1, element),) = h1s.items()
+        # not a logo: a name with the site's in it, or a link to the home page
+        if h1 in headings and not names_site(h1, keys) and not _links_home(element):
             return h1
     return None
+
+
+def _links_home(element: lxml.html.HtmlElement) -> bool:
+    links = element.xpath(".//a/@href")
+    return len(links) == 1 and urlsplit(links[0]).path in ("", "/")

@@ -195,3 +195,15 @@ def test_outlet_selectors_come_after_structured_data():
     found = extract_page(page_, "https://news.example/a", {"authors": ".meta b", "published": ".when"})
     assert found["authors"] == ["Ann Smith"]
     assert found["published_candidates"][:2] == ["2024-04-17T18:30:00+04:00", "17.04.2024 18:30"]
+
+
+@pytest.mark.parametrize(
+    "h1",
+    [
+        '<h1><a href="/">Caucasus Daily News Service</a></h1>',  # a logo linking home
+        "<h1>News Example Armenian Edition</h1>",  # the site's name in it
+    ],
+)
+def test_a_logo_h1_is_not_the_headline(h1):
+    html = page('<meta property="og:title" content="Convoys cross the Lachin road">', heading=h1)
+    assert extract_page(html, "https://www.news-example.com/a")["title"] == "Convoys cross the Lachin road"
