@@ -16,7 +16,10 @@ Redis keys (prefix ``MONITOR_REDIS_PREFIX``, default ``monitor``):
 - ``{p}:items`` (list): normalised, on-topic items as JSON, for the writer;
   ``{p}:items:processing``: the writer's batch in progress (reliable queue);
 - ``{p}:urls:known`` (set): URL keys with a final outcome, so a re-crawl skips them (the
-  worker-side counterpart of ``scraper.urlmemory.UrlMemory``).
+  worker-side counterpart of ``scraper.urlmemory.UrlMemory``);
+- ``{p}:tally:{spider}`` (hash): the workers' counters of the outlet's round (fetched, failed,
+  off topic…, ``TALLIED``), added when a worker closes; the writer takes them when it stops
+  and records the outlet's row of the run and its health, as a single-process crawl does.
 """
 
 from __future__ import annotations
@@ -48,6 +51,14 @@ ITEM_FIELDS = (
     "relevance", "matched_terms",
 )
 FINAL_OUTCOMES = ("off_topic", "outside_window", "empty_pages")
+# A worker's counters of an outlet's round, added up in ``{p}:tally:{outlet}`` for the writer,
+# which records each outlet's part of the run with the store's own counts (new, duplicates…).
+TALLIED = ("articles_fetched", "articles_failed", "sources_failed", "empty_pages", "off_topic",
+           "dates_rejected", "skipped_known", "outside_window", "entries_outside_window", "links_listed")
+
+
+def tally_key(key_prefix: str, outlet: str) -> str:
+    return f"{key_prefix}:tally:{outlet}"
 
 
 def prefix(settings) -> str:
@@ -202,7 +213,16 @@ class WorkerCoordinator:
             self._heartbeat.stop()
         if reason != "finished":  # stopped (SIGTERM) or failed: leases go back in the queue
             self.requeue(self.leases)
+        self.tally(spider)  # before the heartbeat goes: the writer waits for live workers
         self.server.delete(f"{self.prefix}:workers:{self.worker}")
+
+    def tally(self, spider) -> None:
+        stats = self.crawler.stats.get_stats()
+        pipe = self.server.pipeline()
+        for key in TALLIED:
+            if stats.get(f"monitor/{key}"):
+                pipe.hincrby(tally_key(self.prefix, spider.name), key, int(stats[f"monitor/{key}"]))
+        pipe.execute()
 
     def release(self, lease: str) -> None:
         self.server.hdel(self.leases, lease)

@@ -12,15 +12,18 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+import redis
 from scrapy.crawler import CrawlerRunner
 from scrapy.exceptions import DropItem
 
-from scraper.distributed import connect, decode_item
+from scraper.distributed import connect, decode_item, tally_key
 from scraper.items import ArticleItem
 from scraper.normalise.urls import url_key
-from scraper.pipelines import DedupePipeline, StorePipeline
+from scraper.pipelines import DedupePipeline, StorePipeline, stored_as
 from scraper.sources import Outlet, load_sources
 from spiders.base import ArticleSpider
 
@@ -44,6 +47,8 @@ class IngestSpider(ArticleSpider):
 
     name = INGEST
     outlets: dict[str, Outlet] = {}
+    # outlet -> counters of its part of the run: the workers' (TALLIED) and the store's
+    tallies: dict[str, Counter] = {}
 
     def outlet_for(self, item) -> Outlet:
         name = item["outlet"]
@@ -51,6 +56,12 @@ class IngestSpider(ArticleSpider):
             self.outlets[name] = Outlet(name=name, title=name, homepage=item["url"], language=item.get("language") or "en",
                                         country="", timezone="UTC", feeds=(), discovered=True)
         return self.outlets[name]
+
+    def run_tallies(self, stats: dict):
+        """Each outlet the workers crawled or whose items were stored, not the writer itself."""
+        for name, tally in sorted(self.tallies.items()):
+            outlet = self.outlets.get(name)
+            yield name, dict(tally), len(outlet.source_urls) if outlet else 0
 
     @property
     def source_count(self) -> int:
@@ -71,9 +82,11 @@ class Ingest:
         self.known_key = f"{key_prefix}:urls:known"
         self.workers_pattern = f"{key_prefix}:workers:*"
         self.batch, self.linger = batch, linger
+        self.tally_pattern = tally_key(key_prefix, "*")
         self._move_many = self.server.register_script(MOVE_MANY)
         settings.set("MONITOR_BATCH_SIZE", max(batch, settings.getint("MONITOR_BATCH_SIZE")), priority="cmdline")
         IngestSpider.outlets = {o.name: o for o in load_sources(settings.get("MONITOR_SOURCES"))}
+        self.run_open = False
         if settings.get("TWISTED_REACTOR"):  # the crawler checks for it; the reactor never runs here
             from scrapy.utils.reactor import install_reactor, is_reactor_installed
             if not is_reactor_installed():
@@ -94,10 +107,7 @@ class Ingest:
     def run(self, idle_exit: float | None = None, wait_for_workers: bool = True) -> IngestResult:
         """Drain until the item list has been empty for ``idle_exit`` seconds (and, with
         ``wait_for_workers``, no worker is alive); None: until interrupted."""
-        for stage in self.stages:
-            stage.open_spider()
-        self.result.run_id = self.stages[1].run_id
-        store = self.stages[0].store
+        store = self._open_run()
         recovered = 0
         while self.server.lmove(self.processing, self.items_key, "RIGHT", "LEFT"):
             recovered += 1
@@ -112,10 +122,16 @@ class Ingest:
             while True:
                 first = self.server.blmove(self.items_key, self.processing, poll, "LEFT", "RIGHT")
                 if first is None:
+                    if self._round_over():
+                        if not self.run_open:  # a round whose items were all known: no batch
+                            store = self._open_run()
+                        self._close_run()
                     if idle_exit is not None and time.monotonic() - idle_since >= idle_exit:
                         if not (wait_for_workers and self._workers_alive()):
                             break
                     continue
+                if not self.run_open:
+                    store = self._open_run()
                 batch = self._fill([first])
                 known = self._process(batch)
                 store.commit()
@@ -128,9 +144,50 @@ class Ingest:
                 self.result.batches += 1
                 idle_since = time.monotonic()
         finally:
-            for stage in reversed(self.stages):
-                stage.close_spider()
+            if self.run_open:
+                self._close_run()
         return self.result
+
+    def _round_over(self) -> bool:
+        """Have workers closed a round (their tallies wait) and none is running? The writer
+        then records it as a crawl run; the next item or round opens the next run."""
+        return any(b":claimed:" not in key for key in self.server.scan_iter(match=self.tally_pattern)) \
+            and not self._workers_alive()
+
+    def _open_run(self):
+        """Open the stages and a new crawl run, as the next `monitor crawl` would; its store."""
+        IngestSpider.tallies = defaultdict(Counter)
+        for stage in self.stages:
+            stage.open_spider()
+        self.run_open = True
+        self.result.run_id = self.stages[1].run_id
+        return self.stages[0].store
+
+    def _close_run(self) -> None:
+        """Record the crawl run: each outlet's row (the workers' tallies with the store's
+        counts) and health, as `monitor crawl` does when it ends."""
+        self._take_tallies()
+        for stage in reversed(self.stages):
+            stage.close_spider()
+        self.run_open = False
+        logger.info("Crawl run %s recorded", self.result.run_id)
+
+    def _take_tallies(self) -> None:
+        """The workers' counters of each outlet's round, into the spider's tallies (each
+        hash is claimed by a rename, so that a counter is never added twice)."""
+        for key in self.server.scan_iter(match=self.tally_pattern):
+            key = key.decode()
+            if ":claimed:" in key:
+                continue
+            claimed = f"{key}:claimed:{uuid.uuid4().hex[:8]}"
+            try:
+                self.server.rename(key, claimed)
+            except redis.ResponseError:
+                continue  # taken by another writer
+            tally = IngestSpider.tallies[key.rsplit(":tally:", 1)[1]]
+            for field, value in self.server.hgetall(claimed).items():
+                tally[field.decode()] += int(value)
+            self.server.delete(claimed)
 
     def _fill(self, batch: list[bytes]) -> list[bytes]:
         """Move more items into the batch, up to ``batch`` of them, waiting at most ``linger``
@@ -160,6 +217,7 @@ class Ingest:
             item = ArticleItem(**decode_item(data))
             self.crawler.stats.inc_value("monitor/articles_fetched")
             urls = (item.get("met_urls") or [item["url"]]) + [item["canonical_url"]]
+            tally = IngestSpider.tallies[item["outlet"]]
             try:
                 for stage in self.stages:
                     stage_started = time.process_time()
@@ -167,8 +225,10 @@ class Ingest:
                     self.crawler.stats.inc_value(f"monitor/cpu/{type(stage).__name__}", time.process_time() - stage_started)
             except DropItem:
                 store.remember_urls(urls, item.get("article_id"), item.get("outcome") or "duplicate")
+                tally[item.get("outcome") or "duplicates"] += 1
             else:
                 store.remember_urls(urls, item["article_id"], "duplicate" if item.get("duplicate_of") else "stored")
+                tally[stored_as(item)] += 1
             known.extend(url_key(u) for u in urls)
         return known
 

@@ -223,35 +223,46 @@ class StorePipeline(_StoreUser):
                 self.store.make_original(item["article_id"], item["replaces_original"])
             if item.get("match"):
                 self.store.record_duplicate(item["article_id"], *item["match"])
-        # An earlier copy displacing the stored original adds no distinct article: the pair
-        # was counted as new when its first member was stored.
-        copy = status == "duplicate" or item.get("replaces_original")
-        self.count("duplicates" if copy else status)
+        self.count(stored_as(item))
         return item
 
     def close_spider(self):
         spider = self.crawler.spider
-        stats = self.stats.get_stats()
-
-        def get(key):
-            return stats.get(f"monitor/{key}", 0)
-
-        failed = get("articles_failed") + get("sources_failed") + get("empty_pages")
-        counts = {
-            "fetched": get("articles_fetched"), "new": get("new"), "updated": get("updated"),
-            "unchanged": get("unchanged"), "duplicates": get("duplicates"),
-            "off_topic": get("off_topic"), "failed": failed,
-            "dates_rejected": get("dates_rejected"), "skipped_known": get("skipped_known"),
-            "outside_window": get("outside_window") + get("entries_outside_window"),
-            "listed": get("links_listed") + get("entries_outside_window"),
-        }
-        if get("sources_failed") >= spider.source_count and not counts["fetched"]:
-            status, error = "failed", "no feed or sitemap could be read"
-        else:
-            status, error = ("partial" if failed else "ok"), None
-        self.store.record_outlet_run(self.run_id, spider.name, counts, status, error)
-        self.store.record_health(spider.name, self.run_id, counts, status, error,
-                                 self.settings.getfloat("MONITOR_POLL_INTERVAL", defaults.MONITOR_POLL_INTERVAL))
+        poll = self.settings.getfloat("MONITOR_POLL_INTERVAL", defaults.MONITOR_POLL_INTERVAL)
+        for outlet, tally, source_count in spider.run_tallies(self.stats.get_stats()):
+            counts = run_counts(tally)
+            status, error = run_status(tally, counts, source_count)
+            self.store.record_outlet_run(self.run_id, outlet, counts, status, error)
+            self.store.record_health(outlet, self.run_id, counts, status, error, poll)
         if self.owns_run:
             self.store.finish_run(self.run_id)
         super().close_spider()
+
+
+def stored_as(item) -> str:
+    """The counter an item that went through the store adds to: new, updated, unchanged or
+    duplicates. An earlier copy displacing the stored original adds no distinct article: the
+    pair was counted as new when its first member was stored."""
+    copy = item["dedupe_status"] == "duplicate" or item.get("replaces_original")
+    return "duplicates" if copy else item["dedupe_status"]
+
+
+def run_counts(tally: dict) -> dict:
+    """An outlet's row of ``crawl_run_outlets`` from its counters (``monitor/…`` stats)."""
+    def get(key):
+        return tally.get(key, 0)
+
+    return {
+        "fetched": get("articles_fetched"), "new": get("new"), "updated": get("updated"),
+        "unchanged": get("unchanged"), "duplicates": get("duplicates"),
+        "off_topic": get("off_topic"), "failed": get("articles_failed") + get("sources_failed") + get("empty_pages"),
+        "dates_rejected": get("dates_rejected"), "skipped_known": get("skipped_known"),
+        "outside_window": get("outside_window") + get("entries_outside_window"),
+        "listed": get("links_listed") + get("entries_outside_window"),
+    }
+
+
+def run_status(tally: dict, counts: dict, source_count: int) -> tuple[str, str | None]:
+    if source_count and tally.get("sources_failed", 0) >= source_count and not counts["fetched"]:
+        return "failed", "no feed or sitemap could be read"
+    return ("partial" if counts["failed"] else "ok"), None

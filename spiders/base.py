@@ -28,8 +28,8 @@ from scrapy.utils.gz import gunzip
 
 from scraper.encoding import response_text
 from scraper.extract import extract_page
-from scraper.middlewares import CountedFailure, describe
 from scraper.items import ArticleItem
+from scraper.middlewares import CountedFailure, describe
 from scraper.sources import Listing, Outlet, compile_selector
 from scraper.window import DateWindow, days_in
 
@@ -69,6 +69,12 @@ class ArticleSpider(scrapy.Spider):
     def outlet_for(self, item) -> Outlet:
         """The outlet an item belongs to (a discovery spider serves many)."""
         return self.outlet
+
+    def run_tallies(self, stats: dict) -> Iterable[tuple[str, dict, int]]:
+        """(outlet, its ``monitor/…`` counters, its number of sources) for each outlet whose
+        part of the crawl run this spider did: its own."""
+        yield self.name, {k.removeprefix("monitor/"): v for k, v in stats.items() if k.startswith("monitor/")}, \
+            self.source_count
 
     @property
     def source_count(self) -> int:

@@ -100,6 +100,13 @@ def test_two_workers_and_one_writer_fetch_and_store_each_article_once(redis_url,
     stored = _stored(db)
     assert len(stored) == len(set(stored)) == 2000
     assert redis.Redis.from_url(redis_url).llen("monitor:items") == 0
+    # the outlet's part of the run, as a single-process crawl records it: the workers' counts
+    # (fetched) with the writer's (new), and its health; no row for the writer itself
+    rows = list(sqlite_utils.Database(db).query("select * from crawl_run_outlets"))
+    assert [(r["outlet"], r["status"], r["fetched"], r["new"], r["failed"]) for r in rows] == \
+        [("gen_en", "ok", 2000, 2000, 0)]
+    health = list(sqlite_utils.Database(db).query("select outlet, last_status from outlet_health"))
+    assert health == [{"outlet": "gen_en", "last_status": "ok"}]
 
 
 def test_a_killed_worker_loses_nothing(redis_url, tmp_path):
@@ -123,3 +130,34 @@ def test_a_killed_worker_loses_nothing(redis_url, tmp_path):
     assert len(hits) == 800
     stored = _stored(db)
     assert len(stored) == len(set(stored)) == 800, f"{leased} requests were leased at the kill"
+
+
+def test_the_writer_records_each_round_as_a_crawl_run(redis_url, tmp_path):
+    """A writer left running (a service) records each round the workers finish as one crawl
+    run, with the outlet's row and health, as consecutive `monitor crawl` runs would."""
+    db = tmp_path / "monitor.db"
+
+    def recorded() -> int:
+        if not db.exists():
+            return 0
+        return sqlite_utils.Database(db).execute("select count(*) from crawl_run_outlets").fetchone()[0]
+
+    with GeneratedSite(300) as site:
+        sources = site.write_sources(tmp_path / "sources.toml")
+        writer = _monitor("ingest", "--redis", redis_url, "--db", str(db), "--sources", str(sources),
+                          log=tmp_path / "ingest.log")
+        for round_ in (1, 2):
+            workers = [_worker(redis_url, sources, tmp_path, n) for n in (1, 2)]
+            for n, proc in enumerate(workers, 1):
+                _wait(proc, tmp_path / f"worker{n}.log")
+            deadline = time.monotonic() + 30
+            while recorded() < round_ and time.monotonic() < deadline:
+                time.sleep(0.2)
+        writer.send_signal(signal.SIGINT)
+        _wait(writer, tmp_path / "ingest.log")
+    database = sqlite_utils.Database(db)
+    rows = database.query("select crawl_run_id, outlet, status, fetched, new, skipped_known "
+                          "from crawl_run_outlets order by crawl_run_id")
+    # the second round finds every article known: nothing fetched again, nothing new
+    assert [tuple(r.values()) for r in rows] == [(1, "gen_en", "ok", 300, 300, 0), (2, "gen_en", "ok", 0, 0, 300)]
+    assert database["crawl_runs"].count == 2  # no empty run when the writer stops
