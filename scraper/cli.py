@@ -435,6 +435,10 @@ def sources_probe(sources, names, timeout):
 @click.option("--topic", type=click.Path(exists=True, dir_okay=False), envvar="MONITOR_TOPIC",
               help="Topic file (default: the bundled topic).")
 @click.option("--no-topic-filter", is_flag=True, help="Keep off-topic articles too (still scored).")
+@click.option("--since", help="Backfill: only articles published on or after this date/time (as `monitor crawl`).")
+@click.option("--until", help="Backfill: only articles published up to this date (inclusive) or before this time.")
+@click.option("--gdelt/--no-gdelt", default=None,
+              help="Discover articles through the GDELT DOC API too. Default: on with --since/--until.")
 @click.option("--idle-exit", default=5.0, show_default=True, type=float, envvar="MONITOR_WORKER_IDLE_EXIT",
               help="Exit once the shared queue and every worker's leases have been empty this many seconds.")
 @click.option("--cache-dir", envvar="MONITOR_WORKER_CACHE", type=click.Path(file_okay=False),
@@ -442,16 +446,23 @@ def sources_probe(sources, names, timeout):
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a Scrapy setting (repeatable).")
 @click.option("--log-level", default="WARNING", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False))
-def worker(redis_url, sources, outlets, topic, no_topic_filter, idle_exit, cache_dir, overrides, log_level):
+def worker(redis_url, sources, outlets, topic, no_topic_filter, since, until, gdelt, idle_exit, cache_dir,
+           overrides, log_level):
     """Crawl as one of many workers on a shared Redis queue (scrapy-redis): fetch, extract,
     normalise and filter, and push the items to Redis for `monitor ingest`. Exits when the
-    round's queue is done. See README "Scaling out"."""
+    round's queue is done. See README "Scaling out".
+
+    \b
+    Examples:
+        monitor worker --redis redis://queue-host:6379/0
+        monitor worker --since 2024-04-01 --until 2024-06-30   # a backfill round, with GDELT
+    """
     import os
     from pathlib import Path as _Path
 
     from scrapy.crawler import CrawlerProcess
 
-    from scraper.crawl import CrawlJob
+    from scraper.crawl import GDELT, CrawlJob
     from scraper.distributed import worker_settings
     from scraper.sources import load_sources
 
@@ -462,6 +473,7 @@ def worker(redis_url, sources, outlets, topic, no_topic_filter, idle_exit, cache
         raise click.BadParameter(f"no outlet named {', '.join(unknown)}", param_hint="--outlet")
     values = dict(item.split("=", 1) for item in overrides)
     job = CrawlJob(db="worker.db", sources=sources, outlets=names, topic=topic, topic_filter=not no_topic_filter,
+                   since=_utc_bound(since, "--since"), until=_utc_bound(until, "--until"), gdelt=gdelt,
                    overrides={**worker_settings(redis_url, os.environ.get("MONITOR_REDIS_PREFIX", "monitor")),
                               "MONITOR_WORKER_IDLE_EXIT": idle_exit,
                               "LOG_LEVEL": log_level.upper(),
@@ -470,7 +482,7 @@ def worker(redis_url, sources, outlets, topic, no_topic_filter, idle_exit, cache
     for key, value in values.items():
         settings.set(key, value, priority="cmdline")
     process = CrawlerProcess(settings)
-    for name in names:
+    for name in names + ([GDELT] if job.uses_gdelt else []):
         process.crawl(name)
     process.start()
 

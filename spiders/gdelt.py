@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Iterable
 from urllib.parse import urlencode, urlsplit
 
@@ -99,11 +100,21 @@ class GdeltSpider(ArticleSpider):
             start += step
         return pieces
 
+    # Read when first needed, not in start(): a scaled-out worker that did not seed the round
+    # parses API answers (and attributes their articles) without having started anything.
+    @cached_property
+    def topic(self):
+        return load_topic(self.settings.get("MONITOR_TOPIC"))
+
+    @cached_property
+    def known(self) -> list[Outlet]:
+        return load_sources(self.settings.get("MONITOR_SOURCES"))
+
+    @cached_property
+    def outlets(self) -> dict[str, Outlet]:
+        return {o.name: o for o in self.known}
+
     async def start(self):
-        settings = self.settings
-        self.topic = load_topic(settings.get("MONITOR_TOPIC"))
-        self.known = load_sources(settings.get("MONITOR_SOURCES"))
-        self.outlets = {o.name: o for o in self.known}
         if not self.topic.gdelt_queries:
             self.logger.warning("The topic %s has no [gdelt] queries: nothing to discover", self.topic.name)
         for request in self.api_requests():

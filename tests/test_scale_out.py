@@ -161,3 +161,28 @@ def test_the_writer_records_each_round_as_a_crawl_run(redis_url, tmp_path):
     # the second round finds every article known: nothing fetched again, nothing new
     assert [tuple(r.values()) for r in rows] == [(1, "gen_en", "ok", 300, 300, 0), (2, "gen_en", "ok", 0, 0, 300)]
     assert database["crawl_runs"].count == 2  # no empty run when the writer stops
+
+
+def test_a_distributed_backfill_stores_what_a_single_process_one_does(redis_url, tmp_path, site, sources, manifest):
+    """`monitor worker --since … --until …` (sitemap partitions, listings, GDELT) + the writer:
+    the same in-window articles as `monitor crawl --since … --until …` (tests/test_backfill.py)."""
+    window = ["--since", "2024-04-01", "--until", "2024-06-30",
+              "--set", f"MONITOR_GDELT_URL={site.base}/gdelt/api/v2/doc/doc", "--set", "MONITOR_GDELT_DELAY=0",
+              "--set", "MONITOR_GDELT_CHUNK_DAYS=31"]
+    db = tmp_path / "monitor.db"
+    workers = [_monitor("worker", "--redis", redis_url, "--sources", str(sources), "--cache-dir",
+                        str(tmp_path / f"cache{n}"), "--idle-exit", "2", *FAST, *window, log=tmp_path / f"worker{n}.log")
+               for n in (1, 2)]
+    writer = _ingest(redis_url, sources, db, tmp_path)
+    for n, proc in enumerate(workers, 1):
+        _wait(proc, tmp_path / f"worker{n}.log")
+    _wait(writer, tmp_path / "ingest.log")
+
+    def url(page):
+        return (site.alt_base if page.get("host") == "alt" else site.base) + page["path"]
+    stored = {r["canonical_url"] for r in sqlite_utils.Database(db).query("select canonical_url from articles")}
+    in_window = {url(p) for p in manifest if p["window"] == "in"
+                 and (p["expect"] == "stored" or p["how"] in ("content_hash", "title_window"))}
+    assert stored == in_window
+    gdelt_only = [p for p in manifest if p["found_via"] == ["gdelt"] and p["window"] == "in" and p["expect"] == "stored"]
+    assert gdelt_only and {url(p) for p in gdelt_only} <= stored
