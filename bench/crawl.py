@@ -5,17 +5,18 @@ on a private redis-server), then re-crawled unchanged (single-process).
     python bench/crawl.py [--articles 5000] [--set KEY=VALUE ...]
 
 Prints articles/second, peak RSS of each process, CPU per article, and CPU per article by stage.
-Stage CPU is measured in-process on a sample of the same pages (time.process_time around
-extraction, normalisation, topic, dedupe, store), and again on the saved real news pages of
-../shared/realpages/trafilatura when present (generated pages are real-size but cheaper to
-extract than real ones); "download and engine" is the crawl's CPU per article minus the sum of
-the stages.
+Stage CPU is measured inside the single-process crawl (the spiders time extraction, the
+pipelines time themselves: ``monitor/cpu/*`` stats, read from the crawl's log), and in-process
+on the saved real news pages of ../shared/realpages/trafilatura when present (generated pages
+are real-size but cheaper to extract than real ones); "download and engine" is the crawl's CPU
+per article minus its stages: Scrapy's own work, feeds and sitemaps included.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -31,11 +32,13 @@ FAST = ["--set", "AUTOTHROTTLE_ENABLED=False", "--set", "CONCURRENT_REQUESTS_PER
         "--set", "CONCURRENT_REQUESTS=16"]
 
 
-def run(procs: list[list[str]]) -> tuple[float, list[tuple[float, int]]]:
-    """Start the commands together; wall seconds and each one's (CPU seconds, peak RSS KB)."""
+def run(procs: list[list[str]], log: Path | None = None) -> tuple[float, list[tuple[float, int]]]:
+    """Start the commands together; wall seconds and each one's (CPU seconds, peak RSS KB).
+    ``log``: where the first command's log goes."""
     started, server_cpu = time.monotonic(), time.process_time()
     running = {subprocess.Popen([sys.executable, "-m", "scraper", *a], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL).pid: i for i, a in enumerate(procs)}
+                                stderr=log.open("w") if log and i == 0 else subprocess.DEVNULL).pid: i
+               for i, a in enumerate(procs)}
     out: list = [None] * len(procs)
     while running:
         pid, status, usage = os.wait4(-1, 0)
@@ -47,6 +50,19 @@ def run(procs: list[list[str]]) -> tuple[float, list[tuple[float, int]]]:
 
 
 REAL_PAGES = ROOT.parent / "shared" / "realpages" / "trafilatura" / "tests"
+STAGES = ("extraction", "normalisation", "window", "topic", "dedupe", "store")
+# Scrapy's closing stats dump, as the crawl logs it at INFO: 'monitor/cpu/topic': 1.23,
+CPU_STAT = re.compile(r"'monitor/cpu/(\w+)': ([0-9.e+-]+)")
+
+
+def crawl_stage_cpu(log: Path) -> dict[str, float]:
+    """CPU seconds of each stage inside a crawl, summed over its spiders (pipelines.timed and
+    the spiders' extraction timing, from the stats each spider dumps when it closes)."""
+    cpu = dict.fromkeys(STAGES, 0.0)
+    for stage, seconds in CPU_STAT.findall(log.read_text(encoding="utf-8", errors="replace")):
+        if stage in cpu:
+            cpu[stage] += float(seconds)
+    return cpu
 
 
 def real_pages() -> list[tuple[str, str]]:
@@ -71,15 +87,15 @@ def real_pages() -> list[tuple[str, str]]:
 def stage_cpu(site, pages: list[tuple[str, str]]) -> dict[str, float]:
     """CPU seconds per article of each stage over `pages` ((html, url) pairs)."""
     from scrapy.exceptions import DropItem
+    from scrapy.utils.test import get_crawler
 
     from scraper.extract import extract_page
-    from scraper.ingest import IngestSpider, Ingest  # noqa: F401
+    from scraper.ingest import Ingest, IngestSpider  # noqa: F401
     from scraper.items import ArticleItem
     from scraper.normalise.article import normalise_article
     from scraper.pipelines import DedupePipeline, StorePipeline
     from scraper.samplesite.generated import OUTLET
     from scraper.topic import load_topic
-    from scrapy.utils.test import get_crawler
 
     topic = load_topic(None)
     tmp = Path(tempfile.mkdtemp())
@@ -128,11 +144,10 @@ def stage_cpu(site, pages: list[tuple[str, str]]) -> dict[str, float]:
 
 
 def main() -> None:
-    from scraper.samplesite.generated import GeneratedSite, article_html
+    from scraper.samplesite.generated import GeneratedSite
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=5000)
-    parser.add_argument("--sample", type=int, default=300)
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="a Scrapy setting for every crawl of the run (single, workers, re-crawl), "
                              "e.g. --set CONCURRENT_ITEMS=1")
@@ -152,7 +167,8 @@ def main() -> None:
             sources = str(site.write_sources(tmp / "sources.toml"))
             db1, db2 = tmp / "single.db", tmp / "workers.db"
             crawl = ["crawl", "--db", str(db1), "--sources", sources, *FAST]
-            wall1, [(cpu1, rss1)] = run([crawl])
+            wall1, [(cpu1, rss1)] = run([crawl + ["--log-level", "INFO"]], log=tmp / "single.log")
+            in_situ = {k: v / n for k, v in crawl_stage_cpu(tmp / "single.log").items()}
             fetched1 = sum(site.article_hits().values())
             worker = ["worker", "--redis", url, "--sources", sources, "--idle-exit", "1", *FAST]
             wall2, res2 = run([worker + ["--cache-dir", str(tmp / "c1")], worker + ["--cache-dir", str(tmp / "c2")],
@@ -160,9 +176,6 @@ def main() -> None:
             hits_before = sum(site.article_hits().values())
             wall3, [(cpu3, rss3)] = run([crawl])
             refetched = sum(site.article_hits().values()) - hits_before
-
-            sample = min(args.sample, n)
-            stages = stage_cpu(site, [(article_html(site.base, i), f"{site.base}/a/{i}.html") for i in range(sample + 1)])
             real = real_pages()
             real_stages = stage_cpu(site, real) if real else None
     finally:
@@ -180,19 +193,22 @@ def main() -> None:
         print(f"  {name:<9} CPU {cpu:6.1f} s  peak RSS {rss / 1024:.0f} MB")
     print(f"re-crawl unchanged: {wall3:6.1f} s ({wall3 / wall1:.1%} of the first), CPU {cpu3:.1f} s "
           f"({cpu3 / cpu1:.1%}), article pages fetched again: {refetched}")
-    total = cpu1 / n
-    rest = max(total - sum(stages.values()), 0)
-    print(f"CPU per article by stage (ms): generated pages ({sample})"
-          + (f", saved real pages ({len(real) - 1}, {REAL_PAGES.parent})" if real_stages else
+    download = cpu1 / n - sum(in_situ.values())
+    print("CPU per article by stage (ms): inside the single-process crawl (generated pages)"
+          + (f"; in-process on the saved real pages ({len(real) - 1}, {REAL_PAGES.parent})" if real_stages else
              f"; real pages skipped: {REAL_PAGES} not found"))
-    for name in stages:
-        print(f"  {name:<15} {stages[name] * 1000:7.2f}" + (f" {real_stages[name] * 1000:9.2f}" if real_stages else ""))
-    print(f"  {'download+engine':<15} {rest * 1000:7.2f}  (the crawl's CPU minus the stages; the same per page for both)")
-    for label, measured in (("generated", stages), ("real", real_stages)):
-        if measured:
-            others = sum(v for k, v in measured.items() if k != "extraction")
-            print(f"stages other than extraction, {label} pages: {(others + rest) / measured['extraction']:.0%} "
-                  f"of extraction (without download+engine: {others / measured['extraction']:.0%})")
+    for name in STAGES:
+        print(f"  {name:<15} {in_situ[name] * 1000:7.2f}"
+              + (f" {real_stages[name] * 1000:9.2f}" if real_stages and name in real_stages else ""))
+    print(f"  {'download+engine':<15} {download * 1000:7.2f}  (the crawl's CPU minus its stages; Scrapy's own work,"
+          " the same whatever a page holds)")
+    others = sum(v for k, v in in_situ.items() if k != "extraction")
+    print(f"stages other than extraction, generated pages: {(others + download) / in_situ['extraction']:.0%} "
+          f"of extraction (without download+engine: {others / in_situ['extraction']:.0%})")
+    if real_stages:
+        others = sum(v for k, v in real_stages.items() if k != "extraction")
+        print(f"stages other than extraction, real pages: {(others + download) / real_stages['extraction']:.0%} "
+              f"of extraction (without download+engine: {others / real_stages['extraction']:.0%})")
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -220,9 +220,7 @@ class Ingest:
             tally = IngestSpider.tallies[item["outlet"]]
             try:
                 for stage in self.stages:
-                    stage_started = time.process_time()
                     item = stage.process_item(item)
-                    self.crawler.stats.inc_value(f"monitor/cpu/{type(stage).__name__}", time.process_time() - stage_started)
             except DropItem:
                 store.remember_urls(urls, item.get("article_id"), item.get("outcome") or "duplicate")
                 tally[item.get("outcome") or "duplicates"] += 1

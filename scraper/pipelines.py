@@ -7,6 +7,8 @@ counts into the run's record when the spider closes.
 
 from __future__ import annotations
 
+import functools
+import time
 from datetime import datetime, timedelta
 
 from scrapy.exceptions import DropItem, NotConfigured
@@ -19,6 +21,21 @@ from scraper.normalise.urls import url_key
 from scraper.store import ArticleStore
 from scraper.topic import load_topic
 from scraper.window import DateWindow
+
+
+def timed(stage: str):
+    """Adds the CPU time of a stage's ``process_item`` to the ``monitor/cpu/<stage>`` stat, so
+    that a crawl says where its CPU went (bench/crawl.py reads it)."""
+    def decorate(process_item):
+        @functools.wraps(process_item)
+        def timed_process_item(self, item):
+            started = time.process_time()
+            try:
+                return process_item(self, item)
+            finally:
+                self.stats.inc_value(f"monitor/cpu/{stage}", time.process_time() - started)
+        return timed_process_item
+    return decorate
 
 
 class _StatsMixin:
@@ -42,6 +59,7 @@ class NormalisePipeline(_StatsMixin):
     def from_crawler(cls, crawler):
         return cls(crawler)
 
+    @timed("normalisation")
     def process_item(self, item):
         spider = self.crawler.spider
         outlet = spider.outlet_for(item)
@@ -73,6 +91,7 @@ class WindowPipeline(_StatsMixin):
         settings = crawler.settings
         return cls(crawler.stats, DateWindow.from_bounds(settings.get("MONITOR_SINCE"), settings.get("MONITOR_UNTIL")))
 
+    @timed("window")
     def process_item(self, item):
         if self.window.is_open:
             return item
@@ -96,6 +115,7 @@ class TopicPipeline(_StatsMixin):
         return cls(crawler.stats, load_topic(settings.get("MONITOR_TOPIC")),
                    settings.getbool("MONITOR_TOPIC_FILTER", True))
 
+    @timed("topic")
     def process_item(self, item):
         match = self.topic.match(item.get("title") or "", item.get("description") or "", item["text"])
         item["relevance"] = match.relevance
@@ -148,6 +168,7 @@ class DedupePipeline(_StoreUser):
             self.settings.getfloat("MONITOR_NEAR_CONTAINMENT", defaults.MONITOR_NEAR_CONTAINMENT))
         self.seen_this_run: set[str] = set()
 
+    @timed("dedupe")
     def process_item(self, item):
         item["url_key"] = url_key(item["canonical_url"])
         existing = self.store.by_url_key(item["url_key"])
@@ -208,6 +229,7 @@ class StorePipeline(_StoreUser):
                 self.settings.getbool("MONITOR_TOPIC_FILTER", True),
             )
 
+    @timed("store")
     def process_item(self, item):
         if item["outlet"] not in self.outlets_written:  # the sources file's, or one discovered
             self.store.upsert_outlets([self.crawler.spider.outlet_for(item).as_row()])

@@ -14,6 +14,7 @@ with ``name`` set to the outlet's name, overriding a hook: ``article_requests`` 
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timezone
 from functools import cached_property
 from typing import Any, Iterable
@@ -121,7 +122,9 @@ class ArticleSpider(scrapy.Spider):
             feed_published=hints.get("published"),
             feed_guid=hints.get("guid"),
         )
+        started = time.process_time()
         item.update(self.page_values(response, self.outlet_for(item)))
+        self.crawler.stats.inc_value("monitor/cpu/extraction", time.process_time() - started)
         yield item
 
     def page_values(self, response: scrapy.http.TextResponse, outlet: Outlet) -> dict[str, Any]:
