@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import Iterable
@@ -65,6 +66,11 @@ class GdeltSpider(ArticleSpider):
         settings.set("DOWNLOAD_SLOTS", slots, priority="spider")
 
     def outlet_for(self, item) -> Outlet:
+        if item["outlet"] not in self.outlets:
+            # Scaled out, the worker that fetches an article may not be the one that parsed
+            # the API answer attributing it to a discovered outlet: attribute it again.
+            discovered = discovered_outlet(item["url"], None)
+            self.outlets[item["outlet"]] = replace(discovered, name=item["outlet"])
         return self.outlets[item["outlet"]]
 
     @property

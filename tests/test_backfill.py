@@ -97,3 +97,16 @@ def test_a_rerun_requests_no_article_again_and_revalidates_sources(backfill, man
     assert feeds_and_sitemaps and all(status == 304 for _, status in feeds_and_sitemaps)
     run = db["crawl_runs"].get(2)
     assert (run["new"], run["fetched"], run["since"], run["until"]) == (0, 0, "2024-04-01", "2024-06-30")
+
+
+def test_an_article_attributed_by_another_process_finds_its_outlet(tmp_path):
+    """Scaled out, one worker parses GDELT's answer (and names a discovered outlet) while
+    another fetches the article: that one derives the same discovered outlet from the URL."""
+    from scrapy.utils.test import get_crawler
+
+    from spiders.gdelt import GdeltSpider
+
+    spider = get_crawler(GdeltSpider)._create_spider()
+    outlet = spider.outlet_for({"outlet": "independent_example", "url": "https://news.independent.example/2024/05/30/a"})
+    assert (outlet.name, outlet.homepage, outlet.discovered) == (
+        "independent_example", "https://news.independent.example/", True)
