@@ -78,13 +78,15 @@ def _date_elements(tree: lxml.html.HtmlElement):
             yield element
 
 
-# A date as printed: 17.04.2024 (14:05), 2024-04-17 (14:05), 17 April 2024, April 17, 2024.
-PRINTED_DATE = re.compile(
-    r"\d{1,2}[./]\s?\d{1,2}[./]\s?\d{4}(?:,?\s+(?:um\s+|à\s+|в\s+)?\d{1,2}:\d{2})?"
-    r"|\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
-    r"|\d{1,2}\.?\s+[^\W\d_]{3,12}\.?,?\s+\d{4}(?:,?\s+\d{1,2}:\d{2})?"
-    r"|[^\W\d_]{3,12}\.?\s+\d{1,2},?\s+\d{4}(?:,?\s+\d{1,2}:\d{2}(?:\s?[AaPp]\.?[Mm]\.?)?)?"
-)
+# A date as printed, with its time before or after it and a zone after it: "17.04.2024 14:05",
+# "12-06-2024, 16:55", "2024-04-17 14:05", "17 April 2024", "01 dekabr, 2024 23:43",
+# "October 7, 2023 - 15:44 AMT", "10:37, 17 April 2024", "21 July 2025 14:01 (UTC+04:00)".
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AaPp]\.?[Mm]\.?(?![A-Za-z]))?"
+_BETWEEN = r"(?:\s*[,|–—-]\s*|\s*\[\s*|\s+(?:um|à|в|at)\s+|\s+)"
+_DAY = (r"(?:\d{1,2}[./-]\s?\d{1,2}[./-]\s?\d{4}|\d{4}-\d{2}-\d{2}"
+        r"|\d{1,2}\.?\s+[^\W\d_]{3,12}\.?,?\s+\d{4}|[^\W\d_]{3,12}\.?\s+\d{1,2},?\s+\d{4})")
+_ZONE = r"(?:\s*\(?(?:UTC|GMT)\s?[+-]\s?\d{1,2}(?::?\d{2})?\)?|\s+(?:AMT|AZT|GET|MSK|GMT|UTC)\b)?"
+PRINTED_DATE = re.compile(rf"(?:{_TIME}{_BETWEEN})?{_DAY}(?:{_BETWEEN}{_TIME})?{_ZONE}")
 
 
 def printed_dates(tree: lxml.html.HtmlElement) -> list[str]:

@@ -207,3 +207,26 @@ def test_outlet_selectors_come_after_structured_data():
 def test_a_logo_h1_is_not_the_headline(h1):
     html = page('<meta property="og:title" content="Convoys cross the Lachin road">', heading=h1)
     assert extract_page(html, "https://www.news-example.com/a")["title"] == "Convoys cross the Lachin road"
+
+
+@pytest.mark.parametrize(
+    "element, timezone, utc",
+    [
+        # the forms the region's outlets print (../shared/outlets-research.md), found in the
+        # page's date element and read in the outlet's timezone
+        ('<span class="date">10:37, 17 April 2024</span>', "Asia/Yerevan", "2024-04-17T06:37:00Z"),
+        ('<div class="meta">Posted on <time>October 7, 2023 - 15:44 AMT</time></div>', "Asia/Yerevan", "2023-10-07T11:44:00Z"),
+        ('<p class="news-date">6 Dekabr 2025 15:49 (UTC +04:00)</p>', "Asia/Baku", "2025-12-06T11:49:00Z"),
+        ('<span class="date">Tarix: 12-06-2024, 16:55</span>', "Asia/Baku", "2024-06-12T12:55:00Z"),
+        ('<li><i class="fa fa-calendar"></i> 13:35 2 may 2023</li>', "Asia/Baku", "2023-05-02T09:35:00Z"),
+        ('<span class="article-date">23 апреля 2024, 08:07</span>', "Europe/Moscow", "2024-04-23T05:07:00Z"),
+        ('<p class="dateline">ԵՐԵՎԱՆ, <time>17 ապրիլի 2024, 18:30</time></p>', "Asia/Yerevan", "2024-04-17T14:30:00Z"),
+    ],
+)
+def test_printed_dates_to_utc(element, timezone, utc):
+    from scraper.normalise.article import normalise_article
+
+    url = "https://news.example/politics/article-12345"
+    raw = {**extract_page(page(heading=element), url), "url": url, "fetched_at": "2026-01-01T00:00:00+00:00"}
+    record, _ = normalise_article(raw, timezone, None)
+    assert record["published_at"] == utc
