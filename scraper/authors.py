@@ -60,7 +60,7 @@ def _outside_bylines(element: lxml.html.HtmlElement) -> bool:
     """Inside comments, a picture's credit (a figure) or the page's footer ("Powered by
     WordPress"), where a name is not the article's author."""
     return any(e.tag in _NOT_BYLINE_TAGS or _NOT_BYLINE.search((e.get("class") or "") + " " + (e.get("id") or ""))
-               for e in (element, *element.iterancestors()))
+               for e in (element, *element.iterancestors()) if e.tag not in ("body", "html"))
 
 
 def json_ld_names(value: Any, by_id: dict[str, dict]) -> list[str]:

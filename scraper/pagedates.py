@@ -62,8 +62,28 @@ _CALENDAR_ICON = re.compile(r"\b(?:fa|icon)-calendar")
 _DATE_TAGS = ("time", "span", "div", "p", "li", "small", "abbr", "i")
 
 
+# Where a date is today's or another article's, not this one's: the site's header bar ("Friday,
+# 27 November"), navigation, sidebars, footers, teaser lists, comments.
+_ELSEWHERE_TAGS = ("nav", "aside", "footer")
+_ELSEWHERE = re.compile(r"site-header|masthead|top-?bar|today|current-date|clock|weather|sidebar|"
+                        r"related|teaser|comment|(?:^|\s)(?:site-|page-)?footer")
+
+
+def _elsewhere(element: lxml.html.HtmlElement) -> bool:
+    # <body> classes describe the page's layout ("one-sidebar"), not where the element sits
+    return any(e.tag in _ELSEWHERE_TAGS or _ELSEWHERE.search(f"{e.get('class') or ''} {e.get('id') or ''}")
+               for e in (element, *element.iterancestors("*")) if e.tag not in ("body", "html"))
+
+
 def _date_elements(tree: lxml.html.HtmlElement):
-    """Elements that print the date for the reader, in page order (see the comment above)."""
+    """Elements that print the date for the reader, in page order (see the comment above),
+    outside the parts of a page that date something else."""
+    for element in _date_element_candidates(tree):
+        if not _elsewhere(element):
+            yield element
+
+
+def _date_element_candidates(tree: lxml.html.HtmlElement):
     for element in tree.iter(_DATE_TAGS):
         if element.tag == "time":
             if element.get("datetime") is None:

@@ -230,3 +230,10 @@ def test_printed_dates_to_utc(element, timezone, utc):
     raw = {**extract_page(page(heading=element), url), "url": url, "fetched_at": "2026-01-01T00:00:00+00:00"}
     record, _ = normalise_article(raw, timezone, None)
     assert record["published_at"] == utc
+
+
+def test_a_date_in_the_site_header_or_a_teaser_list_does_not_date_the_article():
+    heading = ('<div class="site-header"><span class="date">Friday, 27 November 2026</span></div>'
+               '<aside><ul class="related"><li><span class="date">12.06.2024 10:00</span></li></ul></aside>'
+               '<h1>Convoys cross the Lachin road</h1><p class="post-date">17.04.2024 14:05</p>')
+    assert extract_page(page(heading=heading), "https://news.example/a")["published_candidates"][0] == "17.04.2024 14:05"
