@@ -12,7 +12,12 @@ from datasette.plugins import pm
 
 from db import METADATA, open_database
 from scraper import datasette_plugins
-from scraper.datasette_plugins import DASHBOARD_ACTOR, PLUGIN, TEMPLATES, dashboard_queries
+from scraper.datasette_plugins import (
+    DASHBOARD_ACTOR,
+    PLUGIN,
+    TEMPLATES,
+    dashboard_queries,
+)
 
 METADATA_DATABASE_KEY = "monitor"
 SETTINGS = {

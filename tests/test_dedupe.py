@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from scraper import settings
-from scraper.dedupe import NearDuplicateIndex, Signature, containment, shingles, signature
+from scraper.dedupe import (
+    NearDuplicateIndex,
+    Signature,
+    containment,
+    shingles,
+    signature,
+)
 from scraper.samplesite.pairs import labelled_pairs
 
 TEXT = "\n".join(

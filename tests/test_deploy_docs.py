@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import configparser
-from datetime import datetime
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest

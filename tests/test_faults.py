@@ -8,8 +8,8 @@ from __future__ import annotations
 import asyncio
 import gzip
 import re
-from email.utils import format_datetime
 from datetime import datetime, timezone
+from email.utils import format_datetime
 
 import pytest
 import sqlite_utils
@@ -20,7 +20,13 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from scraper.encoding import response_text
-from scraper.middlewares import BrokenResponse, RedirectFailed, RetryAfter, gzip_is_complete, retry_after_seconds
+from scraper.middlewares import (
+    BrokenResponse,
+    RedirectFailed,
+    RetryAfter,
+    gzip_is_complete,
+    retry_after_seconds,
+)
 from scraper.safety import UnsafeRequest
 from scraper.samplesite import SampleSite
 from spiders.base import counted_failure

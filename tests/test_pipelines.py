@@ -9,7 +9,12 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from scraper.items import ArticleItem
-from scraper.pipelines import DedupePipeline, NormalisePipeline, StorePipeline, TopicPipeline
+from scraper.pipelines import (
+    DedupePipeline,
+    NormalisePipeline,
+    StorePipeline,
+    TopicPipeline,
+)
 from scraper.sources import Outlet
 from spiders.base import OutletSpider
 

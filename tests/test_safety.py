@@ -16,7 +16,13 @@ from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import MemoryStatsCollector
 
 from scraper.safety import (
-    REFUSED_NAMES, HostPolicy, SafeRequests, SafeResolver, UnsafeAddressError, UnsafeRequest, is_private,
+    REFUSED_NAMES,
+    HostPolicy,
+    SafeRequests,
+    SafeResolver,
+    UnsafeAddressError,
+    UnsafeRequest,
+    is_private,
 )
 from scraper.samplesite import SampleSite
 from spiders.base import ARTICLE, SOURCE
@@ -165,8 +171,9 @@ def test_the_resolver_refuses_names_resolving_to_unconfigured_private_addresses(
 
 
 def test_the_project_installs_the_resolver_and_the_middleware_first():
-    from scrapy.utils.project import get_project_settings
     import os
+
+    from scrapy.utils.project import get_project_settings
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "scraper.settings")
     settings = get_project_settings()

@@ -1,6 +1,14 @@
 import pytest
 
-from scraper.normalise.text import clean_text, clean_title, comparison_key, content_hash, drop_furniture, fold, word_count
+from scraper.normalise.text import (
+    clean_text,
+    clean_title,
+    comparison_key,
+    content_hash,
+    drop_furniture,
+    fold,
+    word_count,
+)
 
 
 @pytest.mark.parametrize(
