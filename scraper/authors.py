@@ -56,7 +56,7 @@ def _byline_elements(tree: lxml.html.HtmlElement):
                 yield following
 
 
-def _outside_bylines(element: lxml.html.HtmlElement) -> bool:
+def _elsewhere(element: lxml.html.HtmlElement) -> bool:
     """Inside comments, a picture's credit (a figure) or the page's footer ("Powered by
     WordPress"), where a name is not the article's author."""
     return any(e.tag in _NOT_BYLINE_TAGS or _NOT_BYLINE.search((e.get("class") or "") + " " + (e.get("id") or ""))
@@ -81,7 +81,7 @@ def printed_byline(tree: lxml.html.HtmlElement) -> list[str]:
     for tried, element in enumerate(_byline_elements(tree)):
         if tried == 20:
             break
-        if _outside_bylines(element):
+        if _elsewhere(element):
             continue
         names = element.xpath('.//*[@itemprop="name"]')
         text = " ".join((names[0] if names else element).text_content().split())
