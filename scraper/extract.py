@@ -114,12 +114,12 @@ def _text_of(tree: lxml.html.HtmlElement, xpath: str) -> str | None:
     return None
 
 
-# The standfirst that introduces an article under its headline, which main-text extractors
-# often take for a teaser and drop.
+# The standfirst (lead, intro, preface, deck) that introduces an article under its headline,
+# which main-text extractors often take for a teaser and drop.
 LEAD_XPATH = (
     'following::*[self::p or self::div or self::h2][contains(@class, "lead") or contains(@class, "teaser")'
     ' or contains(@class, "intro") or contains(@class, "preface") or contains(@class, "standfirst")'
-    '][1]'
+    ' or contains(@class, "deck")][1]'
 )
 
 
