@@ -65,6 +65,8 @@ def test_word_count(text, count):
         ("Photographs of the convoy were published on Tuesday.", False),
         ("Readers in Baku followed the withdrawal closely.", False),
         ("Contact between the two sides resumed in May.", False),
+        ("Weitere Infos unter www.example.de.", True), ("Weitere Informationen:", True),
+        ("Weitere Informationen erteilt Anne Althaus unter Tel. 02382 59743.", False),
         ("Read also the statement of the Russian defence ministry, which says the withdrawal " * 3, False),
     ],
 )

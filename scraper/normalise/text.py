@@ -51,7 +51,7 @@ _FURNITURE = re.compile(
     r"pour (?:lire|accéder)|to continue reading|чтобы продолжить|"
     r"(?:kontakt|contact|telefon|phone|tel\.|e-?mail|fax)\s*:|"
     r"(?:view|show|leave a|\d+) comments?\b|advertisement$|anzeige$|werbung$|реклама$|"
-    r"share (?:this|on)\b|(?:weitere|mehr) info(?:rmationen|s)?\b|more info(?:rmation)?:|"
+    r"share (?:this|on)\b|(?:weitere|mehr|more) info(?:rmationen|rmation|s)?(?:\s*:|\s*$|\s+(?:unter|at|auf|on)\s+\S+$)|"
     # a byline left in the text: the names belong in `authors`
     r"(?:by|von|par|por|от|автор:?)\s+(?:[^.!?]|(?<=\b[A-Z])\.){2,50}$"
     r")",
