@@ -78,10 +78,16 @@ class UrlMemory:
         return None
 
     def skips(self, request, key: str | None = None) -> bool:
-        """Is this an article request whose URL has a final answer (counted as skipped)?"""
+        """Is this an article request whose URL has a final answer from an earlier run
+        (counted as skipped)? Another URL of an article requested in this run is left to
+        ``process_request``, which counts it as a duplicate, whether or not the article has
+        been stored by the time the spider yields it."""
         if not needs_check(request, self.refresh):
             return False
-        known = self.store.url_outcome(key or url_key(request.url))
+        key = key or url_key(request.url)
+        if key in self.store.requested_this_run:
+            return False
+        known = self.store.url_outcome(key)
         if known and not self._worth_retrying(*known):
             self.crawler.stats.inc_value("monitor/skipped_known")
             return True
