@@ -63,10 +63,6 @@ class IngestSpider(ArticleSpider):
             outlet = self.outlets.get(name)
             yield name, dict(tally), len(outlet.source_urls) if outlet else 0
 
-    @property
-    def source_count(self) -> int:
-        return 0
-
 
 @dataclass
 class IngestResult:
