@@ -71,40 +71,42 @@ TAGS = ["Karabakh", "Peacekeepers", "Russia", "Azerbaijan", "Armenia", "Security
         "Military", "South Caucasus", "Refugees", "Border", "Kremlin"]
 
 
+# Sentence shapes of a generated report; _sentence fills the fields from seeded draws.
+SENTENCES = (
+    "Russian peacekeepers {verb} the {thing} near the {w1} of {place} on day {day}, according to {person}.",
+    "A {adj} {unit} of {num} troops moved along the {w1} towards {place2}, passing the old {w2} and the {w3}.",
+    "'We watched them leave the {w1} at {hour:02d}:{minute:02d},' said {person} from {place}, describing "
+    "report number {n}-{num}.",
+    "The withdrawal from Karabakh included {num} vehicles and {trucks} trucks that crossed the {w2} near "
+    "{place2} after the {w3} was cleared.",
+    "Officials in {place} counted {num} residents who gathered by the {w1} while the {unit} {verb} the "
+    "{thing} beside the {w3}.",
+    "In {place2}, {person} said the {adj} drawdown of peacekeeping forces ends a mission of {months} months, "
+    "case {n}/{num}, along the {w2}.",
+    "On {weekday} {person} near the {w1} in {place} counted {lorries} lorries, {tankers} fuel tankers and a "
+    "{adj} {unit}.",
+    "Satellite images dated {may_day} May showed the {thing} by the {w2} at {place2} empty except for "
+    "{tents} tents and a {w3} sign.",
+    "{Person} in {place} recalled that the {w1} had been guarded since November 2020, when {soldiers} "
+    "soldiers first arrived at the {w3}.",
+    "Asked about the {w2} of {place2}, {person} said talks on item {item} of file {n}-{file} would continue "
+    "without the {unit}.",
+)
+
+
 def _sentence(rng: random.Random, n: int) -> str:
-    kind = rng.randrange(10)
+    template = rng.choice(SENTENCES)
     place, place2 = rng.sample(PLACES, 2)
     num = rng.randrange(2, 9000)
     w1, w2, w3 = rng.sample(WORDS, 3)
-    if kind == 0:
-        return (f"Russian peacekeepers {rng.choice(VERBS)} the {rng.choice(THINGS)} near the {w1} of {place} "
-                f"on day {num % 60 + 1}, according to {rng.choice(PEOPLE)}.")
-    if kind == 1:
-        return (f"A {rng.choice(ADJ)} {rng.choice(UNITS)} of {num} troops moved along the {w1} towards "
-                f"{place2}, passing the old {w2} and the {w3}.")
-    if kind == 2:
-        return (f"'We watched them leave the {w1} at {num % 24:02d}:{num % 60:02d},' said {rng.choice(PEOPLE)} "
-                f"from {place}, describing report number {n}-{num}.")
-    if kind == 3:
-        return (f"The withdrawal from Karabakh included {num} vehicles and {num % 97 + 3} trucks that crossed "
-                f"the {w2} near {place2} after the {w3} was cleared.")
-    if kind == 4:
-        return (f"Officials in {place} counted {num} residents who gathered by the {w1} while the "
-                f"{rng.choice(UNITS)} {rng.choice(VERBS)} the {rng.choice(THINGS)} beside the {w3}.")
-    if kind == 5:
-        return (f"In {place2}, {rng.choice(PEOPLE)} said the {rng.choice(ADJ)} drawdown of peacekeeping forces "
-                f"ends a mission of {num % 40 + 1} months, case {n}/{num}, along the {w2}.")
-    if kind == 6:
-        return (f"On {rng.choice(WEEKDAYS)} {rng.choice(PEOPLE)} near the {w1} in {place} counted {num % 300 + 2} "
-                f"lorries, {num % 13 + 1} fuel tankers and a {rng.choice(ADJ)} {rng.choice(UNITS)}.")
-    if kind == 7:
-        return (f"Satellite images dated {num % 28 + 1} May showed the {rng.choice(THINGS)} by the {w2} at {place2} "
-                f"empty except for {num % 50 + 2} tents and a {w3} sign.")
-    if kind == 8:
-        return (f"{rng.choice(PEOPLE).capitalize()} in {place} recalled that the {w1} had been guarded since "
-                f"November 2020, when {num % 2000 + 1000} soldiers first arrived at the {w3}.")
-    return (f"Asked about the {w2} of {place2}, {rng.choice(PEOPLE)} said talks on item {num % 300 + 1} of "
-            f"file {n}-{num % 77} would continue without the {rng.choice(UNITS)}.")
+    person = rng.choice(PEOPLE)
+    return template.format(
+        n=n, num=num, place=place, place2=place2, w1=w1, w2=w2, w3=w3, person=person,
+        Person=person.capitalize(), verb=rng.choice(VERBS), thing=rng.choice(THINGS), adj=rng.choice(ADJ),
+        unit=rng.choice(UNITS), weekday=rng.choice(WEEKDAYS), day=num % 60 + 1, hour=num % 24,
+        minute=num % 60, trucks=num % 97 + 3, months=num % 40 + 1, lorries=num % 300 + 2, tankers=num % 13 + 1,
+        may_day=num % 28 + 1, tents=num % 50 + 2, soldiers=num % 2000 + 1000, item=num % 300 + 1, file=num % 77,
+    )
 
 
 def title(n: int, seed: int = 0) -> str:
