@@ -14,6 +14,8 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
+from scraper.pageparts import within
+
 # What precedes a name in a byline: "By", "Written by:", "Posted on 21 May 2024 by", "Par",
 # "Por", "Von", "От", "Автор:", "Müəllif:", "Հեղինակ՝", "View all posts by".
 _BY = (r"by|von|par|por|di|door|от|автор|auteur|autor|author|texte|text|müəllif|müəllifi|"
@@ -38,7 +40,9 @@ HANDLE = re.compile(r"^[\w]+(?:[._][\w]+)+$")
 # byline or credit, in page order; comments (which also have authors) and figures excluded.
 _BYLINE_CLASS = re.compile(r"author|byline|auteur|autor|contributor|credit")
 _BYLINE_TAGS = {"span", "div", "p", "a", "address", "li", "strong"}
-# (a post's own footer, "post-footer", is where Blogger prints its byline)
+# Where names are not the article's author: comments, a picture's credit (a figure), the
+# page's footer ("Powered by WordPress"). A post's own footer ("post-footer") is where Blogger
+# prints its byline.
 _NOT_BYLINE = re.compile(r"comment|(?:^|\s)(?:site-|page-)?footer")
 _NOT_BYLINE_TAGS = ("figure", "figcaption", "footer")
 # An element that says only "By" (or "| By", "Von:"), the name being in the next element.
@@ -54,13 +58,6 @@ def _byline_elements(tree: lxml.html.HtmlElement):
             following = element.getnext()  # "<span>By</span> <span>Ann Smith</span>"
             if following is not None:
                 yield following
-
-
-def _elsewhere(element: lxml.html.HtmlElement) -> bool:
-    """Inside comments, a picture's credit (a figure) or the page's footer ("Powered by
-    WordPress"), where a name is not the article's author."""
-    return any(e.tag in _NOT_BYLINE_TAGS or _NOT_BYLINE.search((e.get("class") or "") + " " + (e.get("id") or ""))
-               for e in (element, *element.iterancestors()) if e.tag not in ("body", "html"))
 
 
 def json_ld_names(value: Any, by_id: dict[str, dict]) -> list[str]:
@@ -81,7 +78,7 @@ def printed_byline(tree: lxml.html.HtmlElement) -> list[str]:
     for tried, element in enumerate(_byline_elements(tree)):
         if tried == 20:
             break
-        if _elsewhere(element):
+        if within(element, _NOT_BYLINE_TAGS, _NOT_BYLINE):
             continue
         names = element.xpath('.//*[@itemprop="name"]')
         text = " ".join((names[0] if names else element).text_content().split())

@@ -14,6 +14,7 @@ from typing import Any
 import lxml.html
 
 from scraper.normalise.dates import url_candidate
+from scraper.pageparts import within
 
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(Z|[+-]\d{2}:?\d{2})?)?")
 
@@ -69,17 +70,11 @@ _ELSEWHERE = re.compile(r"site-header|masthead|top-?bar|today|current-date|clock
                         r"related|teaser|comment|(?:^|\s)(?:site-|page-)?footer")
 
 
-def _elsewhere(element: lxml.html.HtmlElement) -> bool:
-    # <body> classes describe the page's layout ("one-sidebar"), not where the element sits
-    return any(e.tag in _ELSEWHERE_TAGS or _ELSEWHERE.search(f"{e.get('class') or ''} {e.get('id') or ''}")
-               for e in (element, *element.iterancestors("*")) if e.tag not in ("body", "html"))
-
-
 def _date_elements(tree: lxml.html.HtmlElement):
     """Elements that print the date for the reader, in page order (see the comment above),
     outside the parts of a page that date something else."""
     for element in _date_element_candidates(tree):
-        if not _elsewhere(element):
+        if not within(element, _ELSEWHERE_TAGS, _ELSEWHERE):
             yield element
 
 
