@@ -157,6 +157,7 @@ class PublishedTime:
     status: str = "missing"  # ok | missing | unparsed | rejected
     # With status ok: the status of a more trusted candidate that could not be used, if any.
     passed_over: str | None = None
+    stated_offset: bool = False  # the raw text gave its offset ("Z", "GMT", "+04:00")
 
     @property
     def iso(self) -> str | None:
@@ -223,12 +224,13 @@ def parse_published(raw: str | None, tz_name: str, fetched_at: datetime) -> Publ
     parsed = _parse_any(raw, zone, fetched_at)
     if parsed is None:
         return PublishedTime(raw=raw, status="unparsed")
-    if parsed.tzinfo is None:
+    stated_offset = parsed.tzinfo is not None
+    if not stated_offset:
         parsed = parsed.replace(tzinfo=zone)
     utc = parsed.astimezone(timezone.utc)
     if utc < EARLIEST_PLAUSIBLE or utc > fetched_at + FUTURE_TOLERANCE:
         return PublishedTime(raw=raw, status="rejected")
-    return PublishedTime(raw=raw, utc=utc, offset=_format_offset(parsed), status="ok")
+    return PublishedTime(raw=raw, utc=utc, offset=_format_offset(parsed), status="ok", stated_offset=stated_offset)
 
 
 def first_published(
@@ -265,11 +267,8 @@ def local_offset(published: PublishedTime, others: list[str], fetched_at: dateti
     22:41" for the reader is on UTC-04:00: the same instant, the same minute, whole quarter
     hours apart. The stored UTC time does not change; only the offset kept beside it does.
     """
-    if published.offset != "+00:00" or not published.raw:
-        return published
-    given = _parse_any(published.raw, ZoneInfo("UTC"), fetched_at)
-    if given is None or given.tzinfo is None:
-        return published  # read in the outlet's zone, which is already the page's clock
+    if published.offset != "+00:00" or not published.stated_offset:
+        return published  # a time read in the outlet's zone is already on the page's clock
     instant = published.utc.replace(tzinfo=None, second=0, microsecond=0)
     for raw in others:
         if not _CLOCK.search(raw):
