@@ -224,11 +224,11 @@ def extract_page(html: str, url: str, selectors: dict[str, str] | None = None) -
 
     url_day = url_date(url)
     page_dates = distinct_dates(published)
+    guessed = found.get("date")
     # htmldate may read its date off the URL, which the pipeline asks last (after the feed).
-    if not (url_day and found.get("date") == url_day and not any(
-            (iso_day(p) or ("",))[0] == url_day for p in page_dates)):
-        published.append(found.get("date"))
-    page["published_candidates"] = distinct_dates(trust_the_url(distinct_dates(published), url_day))
+    if guessed and not (guessed == url_day and not any((iso_day(p) or ("",))[0] == url_day for p in page_dates)):
+        page_dates = distinct_dates([*page_dates, guessed])
+    page["published_candidates"] = trust_the_url(page_dates, url_day)
 
     keys = site_keys(url, page["site_name"] or found.get("sitename"))
     page_titles = [t for t in (article.get("headline"), article.get("name"), meta.get("og:title"),
