@@ -49,7 +49,7 @@ def run(procs: list[list[str]], log: Path | None = None) -> tuple[float, list[tu
     return wall, out
 
 
-REAL_PAGES = ROOT.parent / "shared" / "realpages" / "trafilatura" / "tests"
+REAL_PAGES = ROOT.parent / "shared" / "realpages" / "trafilatura"  # bench/extraction.py's default set
 STAGES = ("extraction", "normalisation", "window", "topic", "dedupe", "store")
 # Scrapy's closing stats dump, as the crawl logs it at INFO: 'monitor/cpu/topic': 1.23,
 CPU_STAT = re.compile(r"'monitor/cpu/(\w+)': ([0-9.e+-]+)")
@@ -67,21 +67,10 @@ def crawl_stage_cpu(log: Path) -> dict[str, float]:
 
 def real_pages() -> list[tuple[str, str]]:
     """(html, url) of the saved real news pages (../shared/realpages/trafilatura), decoded as a
-    spider gets them; [] when the folder is absent."""
-    import json
+    spider gets them, as bench/extraction.py reads them; [] when the folder is absent."""
+    from extraction import decode, trafilatura_set  # bench/extraction.py, beside this script
 
-    from scrapy.http import HtmlResponse
-
-    index = REAL_PAGES / "evaldata.json"
-    if not index.is_file():
-        return []
-    pages = []
-    for url, truth in json.loads(index.read_text(encoding="utf-8")).items():
-        path = next((p for p in (REAL_PAGES / "eval" / truth["file"], REAL_PAGES / "cache" / truth["file"])
-                     if p.is_file()), None)
-        if path:
-            pages.append((HtmlResponse(url=url, body=path.read_bytes()).text, url))
-    return pages
+    return [(decode(path.read_bytes(), url), url) for url, _, path in trafilatura_set(REAL_PAGES) or []]
 
 
 def stage_cpu(site, pages: list[tuple[str, str]]) -> dict[str, float]:
@@ -90,7 +79,7 @@ def stage_cpu(site, pages: list[tuple[str, str]]) -> dict[str, float]:
     from scrapy.utils.test import get_crawler
 
     from scraper.extract import extract_page
-    from scraper.ingest import Ingest, IngestSpider  # noqa: F401
+    from scraper.ingest import IngestSpider
     from scraper.items import ArticleItem
     from scraper.normalise.article import normalise_article
     from scraper.pipelines import DedupePipeline, StorePipeline
@@ -195,7 +184,7 @@ def main() -> None:
           f"({cpu3 / cpu1:.1%}), article pages fetched again: {refetched}")
     download = cpu1 / n - sum(in_situ.values())
     print("CPU per article by stage (ms): inside the single-process crawl (generated pages)"
-          + (f"; in-process on the saved real pages ({len(real) - 1}, {REAL_PAGES.parent})" if real_stages else
+          + (f"; in-process on the saved real pages ({len(real) - 1}, {REAL_PAGES})" if real_stages else
              f"; real pages skipped: {REAL_PAGES} not found"))
     for name in STAGES:
         print(f"  {name:<15} {in_situ[name] * 1000:7.2f}"

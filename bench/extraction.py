@@ -151,10 +151,10 @@ def score_trafilatura_page(tally: Tally, truth: dict, title, date, authors: str 
                 miss=(truth["file"], [s for s in truth["without"] if norm(s) in textn]))
 
 
-def bench_trafilatura_set(folder: Path, fetched_at: str, show: str | None, limit: int | None) -> dict | None:
+def trafilatura_set(folder: Path) -> list[tuple[str, dict, Path]] | None:
+    """(url, ground truth, file) of the set's pages that are present; None without the set."""
     evaldata = folder / "tests" / "evaldata.json"
     if not evaldata.is_file():
-        print(f"skipped: trafilatura set not found ({evaldata})")
         return None
     pages = []
     for url, truth in json.loads(evaldata.read_text(encoding="utf-8")).items():
@@ -163,6 +163,14 @@ def bench_trafilatura_set(folder: Path, fetched_at: str, show: str | None, limit
             if path.is_file():
                 pages.append((url, truth, path))
                 break
+    return pages
+
+
+def bench_trafilatura_set(folder: Path, fetched_at: str, show: str | None, limit: int | None) -> dict | None:
+    pages = trafilatura_set(folder)
+    if pages is None:
+        print(f"skipped: trafilatura set not found ({folder / 'tests' / 'evaldata.json'})")
+        return None
     pages = pages[:limit] if limit else pages
     ours, theirs = Tally(), Tally()
     for url, truth, path in pages:
