@@ -40,13 +40,27 @@ HANDLE = re.compile(r"^[\w]+(?:[._][\w]+)+$")
 # byline or credit, in page order; comments (which also have authors) and figures excluded.
 _BYLINE_CLASS = re.compile(r"author|byline|auteur|autor|contributor|credit")
 _BYLINE_TAGS = {"span", "div", "p", "a", "address", "li", "strong"}
-# Where names are not the article's author: comments, a picture's credit (a figure), the
-# page's footer ("Powered by WordPress"). A post's own footer ("post-footer") is where Blogger
-# prints its byline.
-_NOT_BYLINE = re.compile(r"comment|(?:^|\s)(?:site-|page-)?footer")
+# Where names are not the article's author: comments, a picture's credit (a figure), teasers
+# of other articles, the page's footer ("Powered by WordPress"). A post's own footer
+# ("post-footer") is where Blogger prints its byline.
+_NOT_BYLINE = re.compile(r"comment|teaser|(?:^|\s)(?:site-|page-)?footer")
 _NOT_BYLINE_TAGS = ("figure", "figcaption", "footer")
-# An element that says only "By" (or "| By", "Von:"), the name being in the next element.
-_LONE_BY = re.compile(r"^\s*[|•·–—-]?\s*(?:by|von|par|por|от|автор)\s*:?\s*$", re.IGNORECASE)
+# An element that says only "By" (or "| By", "Posted by", "Von:", "Auteur"), the name being in
+# the next element or in the element's first link: "<span>By</span> <span>Ann Smith</span>",
+# "<address>By <a href=...>Ann Smith</a></address>", "<dt>Auteur</dt><dd>Ann Smith</dd>".
+_VERB = r"(?:posted|written|erstellt|geschrieben|verfasst|publié|escrito|story|article|words)"
+_LABEL = r"(?:by|von|par|por|от|автор|author|auteur|autor|müəllif|հեղինակ)"
+_LONE_BY = re.compile(rf"^\s*[|•·–—-]?\s*(?:{_VERB}\s+)?{_LABEL}\s*[:՝]?\s*$", re.IGNORECASE)
+# A whole element that is a byline whatever its class says: "Posted by Konstantin",
+# "Auteur : Kossivi Tiassou". A plain "By …" is left to the classes and to the text's first
+# lines, since a sentence may start with "By".
+_PHRASE_BYLINE = re.compile(
+    rf"^\s*(?:{_VERB}\s+(?:by|von|par|por)|author|auteur|autor|автор|müəllif|հեղինակ)\s*[:՝]?\s+\S",
+    re.IGNORECASE)
+_PHRASE_BYLINE_MAX_CHARS = 80
+_LABEL_TAGS = _BYLINE_TAGS | {"dt", "address", "b", "em"}
+# What holds the name after "By " inside the same element: "By <a>Ann</a>", "von <b>Ann</b>".
+_NAME_TAGS = {"a", "span", "strong", "b"}
 
 
 def _byline_elements(tree: lxml.html.HtmlElement):
@@ -54,10 +68,14 @@ def _byline_elements(tree: lxml.html.HtmlElement):
         if (element.get("itemprop") == "author" or element.tag == "a" and element.get("rel") == "author"
                 or element.tag in _BYLINE_TAGS and _BYLINE_CLASS.search(element.get("class") or "")):
             yield element
-        elif element.tag in _BYLINE_TAGS and _LONE_BY.match(element.text or "") and len(element) == 0:
-            following = element.getnext()  # "<span>By</span> <span>Ann Smith</span>"
-            if following is not None:
-                yield following
+        elif element.tag in _LABEL_TAGS and element.text:
+            if _LONE_BY.match(element.text):
+                following = element.getnext() if len(element) == 0 else element[0]
+                if following is not None and (len(element) == 0 or following.tag in _NAME_TAGS):
+                    yield following
+            elif (len(element) == 0 and len(element.text) <= _PHRASE_BYLINE_MAX_CHARS
+                  and _PHRASE_BYLINE.match(element.text)):
+                yield element
 
 
 def json_ld_names(value: Any, by_id: dict[str, dict]) -> list[str]:
@@ -82,10 +100,19 @@ def printed_byline(tree: lxml.html.HtmlElement) -> list[str]:
             continue
         names = element.xpath('.//*[@itemprop="name"]')
         text = " ".join((names[0] if names else element).text_content().split())
-        if len(text) <= 120:
-            found = byline_names(text)
-            if found:
-                return found
+        found = byline_names(text) if len(text) <= 120 else []
+        if found or len(element) and (found := _card_name(element)):
+            return found
+    return []
+
+
+def _card_name(card: lxml.html.HtmlElement) -> list[str]:
+    """The name on an author card (picture, name, bio, "Follow"), which the picture's alt text
+    repeats: ``<img alt="Ann Smith"> <h3><a>Ann Smith</a></h3> <p>Ann covers ...</p>``."""
+    for alt in card.xpath(".//img/@alt"):
+        alt = " ".join(alt.split())
+        if alt and card.xpath(".//*[normalize-space(text()) = $alt]", alt=alt):
+            return byline_names(alt)
     return []
 
 
@@ -147,11 +174,14 @@ def byline_names(text: str) -> list[str]:
 
 def _spelled_out(handle: str, sources: tuple[list[str], ...]) -> str:
     """A handle's spelled-out form when another source prints the same letters with spaces."""
-    letters = re.sub(r"[\W_]+", "", handle).casefold()
+    letters = re.sub(r"[\W_]+", "", handle)
     for source in sources:
         for raw in source:
             name = clean_author(raw) if isinstance(raw, str) else None
-            if name and " " in name and re.sub(r"[\W_]+", "", name).casefold() == letters:
+            spelled = re.sub(r"[\W_]+", "", name) if name and " " in name else ""
+            # the same letters in other cases; only spaces for dots or underscores ("ThE PaiN"
+            # for "ThE_PaiN") say nothing the handle does not, and the page prints the handle
+            if spelled.casefold() == letters.casefold() and spelled != letters:
                 return name
     return handle
 

@@ -215,6 +215,7 @@ def extract_page(html: str, url: str, selectors: dict[str, str] | None = None) -
     }
     meta_authors = [a for a in (meta.get("author"), meta.get("article:author"), meta.get("dc.creator"),
                                 meta.get("parsely-author"), meta.get("sailthru.author"),
+                                meta.get("cxenseparse:author"),
                                 meta.get("twitter:creator")) if a]
 
     document = trafilatura.bare_extraction(

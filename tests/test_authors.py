@@ -67,6 +67,24 @@ def test_json_ld_author_by_reference():
          '<footer><span class="site-credit">Proudly powered by WordPress</span></footer>', []),
         # a blog's own post footer does carry the byline
         ('<div class="post-footer"><span class="post-author">Posted by T. V. Raman</span></div>', ["T. V. Raman"]),
+        # "By" and the name's link in one element, whatever its class
+        ('<address>By <a href="/author/tanderson/">Tim Anderson</a></address>', ["Tim Anderson"]),
+        ('<p class="date">Erstellt von <a href="/author/fabian/">Fabian</a> am 6. Mai 2014</p>', ["Fabian"]),
+        # a label in its own element, the name in the next
+        ('<dl><dt>Auteur</dt><dd><a href="/fr/staff/ug/">Uriel Gadessaud</a></dd></dl>', ["Uriel Gadessaud"]),
+        # an element that is a byline by its words alone
+        ('<span class="category">Posted by Konstantin</span>', ["Konstantin"]),
+        ('<div class="longText"><p>Auteur : Kossivi Tiassou </p></div>', ["Kossivi Tiassou"]),
+        # an author card: the name is what the picture's alt text repeats
+        ('<div class="author-info"><img alt="Inga Hoeltmann" src="i.jpg"><h3><a href="/in/ih">Inga Hoeltmann</a>'
+         '</h3><a href="/f">Follow</a><h4>Journalistin, Texterin und Moderatorin in Hamburg. Schreibt über '
+         'Arbeit, Hochzeiten und das Wendland.</h4></div>',
+         ["Inga Hoeltmann"]),
+        # another article's teaser names its own author
+        ('<div class="module-teaser"><span>von </span><span><a href="/u/kb">KB_Redaktion</a></span></div>'
+         '<span class="user-name">von <span><a href="/u/m1">Marianne1</a></span></span>', ["Marianne1"]),
+        # prose that links a name after "by" is not a byline
+        ('<p>The figures were published by <a href="https://reuters.com">Reuters</a> on Monday.</p>', []),
     ],
 )
 def test_printed_byline(body, names):
@@ -99,6 +117,8 @@ def test_text_byline(text, names):
         # a handle, spelled out by another source
         ([["ann.smith"], ["Ann Smith"]], ["Ann Smith"]),
         ([["ann.smith"]], ["ann.smith"]),
+        # spaces for underscores say nothing new: the handle stays as the page prints it
+        ([["ThE_PaiN"], ["ThE PaiN"]], ["ThE_PaiN"]),
     ],
 )
 def test_choose_authors(sources, names):

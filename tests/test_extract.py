@@ -37,6 +37,9 @@ META = ('<meta property="og:title" content="OG title"><meta property="article:pu
         # then OpenGraph / article:* meta
         (META, ' lang="en"', "title", "OG title"),
         (META, "", "authors", ["Meta Author"]),
+        # the site's name in the author meta gives way to cXense's author meta
+        ('<meta name="author" content="News Example"><meta property="cXenseParse:author" content="Lisa Petrich">',
+         "", "authors", ["Lisa Petrich"]),
         (META, ' lang="en"', "declared_language", "en"),  # <html lang> before og:locale
         (META, "", "declared_language", "ru_RU"),
         # then other tags
