@@ -23,6 +23,7 @@ and cleaning text belong to the pipelines.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -47,6 +48,7 @@ from scraper.pagedates import (
     time_elements,
     trust_the_url,
 )
+from scraper.pageparts import within
 from scraper.sources import compile_selector
 
 ARTICLE_TYPES = {
@@ -119,13 +121,15 @@ def _text_of(tree: lxml.html.HtmlElement, xpath: str) -> str | None:
 LEAD_XPATH = (
     'following::*[self::p or self::div or self::h2][contains(@class, "lead") or contains(@class, "teaser")'
     ' or contains(@class, "intro") or contains(@class, "preface") or contains(@class, "standfirst")'
-    ' or contains(@class, "deck")][1]'
+    ' or contains(@class, "deck") or contains(@class, "excerpt")][position() <= 3]'
 )
 
 
 # The headline's block (header, article): the lead and the headline meet within this many
 # levels above each.
 LEAD_BLOCK_DEPTH = 4
+_NOT_LEAD_TAGS = ("figure", "aside", "nav", "footer")
+_NOT_LEAD = re.compile("sidebar")
 
 
 def _with_lead(text: str, tree: lxml.html.HtmlElement, headline: str | None) -> str:
@@ -139,8 +143,7 @@ def _with_lead(text: str, tree: lxml.html.HtmlElement, headline: str | None) -> 
     for lead in heading.xpath(LEAD_XPATH):
         if not any(a in block for a in list(lead.iterancestors())[:LEAD_BLOCK_DEPTH]):
             break  # not in the headline's own block: another article's teaser
-        if lead.xpath('.//script | .//style | .//img | .//figcaption | ancestor::figure | ancestor::aside'
-                      ' | ancestor::nav | ancestor::footer | ancestor::*[contains(@class, "sidebar")]'):
+        if lead.xpath(".//script | .//style | .//img | .//figcaption") or within(lead, _NOT_LEAD_TAGS, _NOT_LEAD):
             continue  # a picture's caption, a widget or a sidebar, not the article's lead
         paragraph = " ".join(lead.text_content().split())
         linked = sum(len(a.text_content()) for a in lead.iter("a"))

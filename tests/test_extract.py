@@ -152,6 +152,10 @@ LEAD = ("The last Russian peacekeepers left Karabakh on Wednesday, closing a mis
     [
         # the standfirst under the headline, which the main-text extractor drops
         (f'<header><h1>Peacekeepers leave Karabakh</h1><div class="article-lead">{LEAD}</div></header>', True),
+        (f'<header><h1>Peacekeepers leave Karabakh</h1><p class="post-excerpt">{LEAD}</p></header>', True),
+        # a lead block holding a picture: the lead is the text element inside it
+        (f'<header><h1>Peacekeepers leave Karabakh</h1><div class="article-intro"><img src="p.jpg">'
+         f'<div class="text-intro">{LEAD}</div></div></header>', True),
         # a teaser of another article far from the headline, a caption, a list of links: not a lead
         (f'<header><h1>Peacekeepers leave Karabakh</h1></header><main><div><section><div><aside>'
          f'<div class="teaser">{LEAD}</div></aside></div></section></div></main>', False),
@@ -167,6 +171,14 @@ def test_lead_under_the_headline_opens_the_text(block, kept):
     text = extract_page(html, "https://news.example/a")["text"]
     assert text.startswith(LEAD) == kept
     assert "Paragraph 5" in text
+
+
+def test_lead_on_a_page_whose_body_class_names_sidebars():
+    # Drupal's <body class="no-sidebars"> describes the layout; the lead is not in a sidebar
+    html = page('<meta property="og:title" content="Peacekeepers leave Karabakh">',
+                heading=f'<header><h1>Peacekeepers leave Karabakh</h1><div class="lead">{LEAD}</div></header>')
+    html = html.replace("<body>", '<body class="html no-sidebars page-node">')
+    assert extract_page(html, "https://news.example/a")["text"].startswith(LEAD)
 
 
 OUTLET_PAGE = ('<html lang="hy"><head><title>Ռուս խաղաղապահները հեռանում են</title></head><body>'
