@@ -116,8 +116,9 @@ def _text_of(tree: lxml.html.HtmlElement, xpath: str) -> str | None:
     return None
 
 
-# The standfirst (lead, intro, preface, deck) that introduces an article under its headline,
-# which main-text extractors often take for a teaser and drop.
+# The standfirst (lead, intro, preface, deck, excerpt) that introduces an article under its
+# headline, which main-text extractors often take for a teaser and drop. Three are tried: a
+# lead block may hold a picture, and its text in a lead-classed element of its own.
 LEAD_XPATH = (
     'following::*[self::p or self::div or self::h2][contains(@class, "lead") or contains(@class, "teaser")'
     ' or contains(@class, "intro") or contains(@class, "preface") or contains(@class, "standfirst")'
