@@ -50,12 +50,12 @@ _NOT_BYLINE_TAGS = ("figure", "figcaption", "footer")
 # "<address>By <a href=...>Ann Smith</a></address>", "<dt>Auteur</dt><dd>Ann Smith</dd>".
 _VERB = r"(?:posted|written|erstellt|geschrieben|verfasst|publié|escrito|story|article|words)"
 _LABEL = r"(?:by|von|par|por|от|автор|author|auteur|autor|müəllif|հեղինակ)"
-_LONE_BY = re.compile(rf"^\s*[|•·–—-]?\s*(?:{_VERB}\s+)?{_LABEL}\s*[:՝]?\s*$", re.IGNORECASE)
+_LONE_BY = re.compile(rf"^[|•·–—-]?\s*(?:{_VERB}\s+)?{_LABEL}\s*[:՝]?$", re.IGNORECASE)
 # A whole element that is a byline whatever its class says: "Posted by Konstantin",
 # "Auteur : Kossivi Tiassou". A plain "By …" is left to the classes and to the text's first
 # lines, since a sentence may start with "By".
 _PHRASE_BYLINE = re.compile(
-    rf"^\s*(?:{_VERB}\s+(?:by|von|par|por)|author|auteur|autor|автор|müəllif|հեղինակ)\s*[:՝]?\s+\S",
+    rf"^(?:{_VERB}\s+(?:by|von|par|por)|author|auteur|autor|автор|müəllif|հեղինակ)\s*[:՝]?\s+\S",
     re.IGNORECASE)
 _PHRASE_BYLINE_MAX_CHARS = 80
 _LABEL_TAGS = _BYLINE_TAGS | {"dt", "address", "b", "em"}
@@ -68,13 +68,13 @@ def _byline_elements(tree: lxml.html.HtmlElement):
         if (element.get("itemprop") == "author" or element.tag == "a" and element.get("rel") == "author"
                 or element.tag in _BYLINE_TAGS and _BYLINE_CLASS.search(element.get("class") or "")):
             yield element
-        elif element.tag in _LABEL_TAGS and element.text:
-            if _LONE_BY.match(element.text):
+        elif element.tag in _LABEL_TAGS and element.text and (own := element.text.strip()):
+            # stripped first: a run of indentation before "\s*" patterns is slow to reject
+            if _LONE_BY.match(own):
                 following = element.getnext() if len(element) == 0 else element[0]
                 if following is not None and (len(element) == 0 or following.tag in _NAME_TAGS):
                     yield following
-            elif (len(element) == 0 and len(element.text) <= _PHRASE_BYLINE_MAX_CHARS
-                  and _PHRASE_BYLINE.match(element.text)):
+            elif len(element) == 0 and len(own) <= _PHRASE_BYLINE_MAX_CHARS and _PHRASE_BYLINE.match(own):
                 yield element
 
 

@@ -1,6 +1,7 @@
 import pytest
+from langdetect.detector import Detector
 
-from scraper.normalise.language import declared_code, detect_language
+from scraper.normalise.language import _Detector, _factory, declared_code, detect_language
 
 EN = "Russian peacekeepers began leaving the Karabakh region on Wednesday, the Kremlin confirmed, ending a mission that started in 2020."
 RU = "Российские миротворцы начали покидать Карабах, подтвердили в Кремле. Миссия продолжалась с ноября 2020 года."
@@ -89,3 +90,31 @@ def test_never_confused():
 )
 def test_letters_settle_close_pairs(text, expected):
     assert detect_language(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        EN, RU, HY, AZ, TR, KA,
+        "NATO and the OSCE: a USA-led MISSION ends",  # words in capitals, whose insides langdetect skips
+        "  two  spaces,\tpunctuation!! and\nlines ",  # runs of spaces; leading and trailing spaces
+        "Ünïcödé ÀÉ × ÷ ș ț — “quoted” 日本語 ひらがな カタカナ 한국어 ع ی",  # blocks langdetect normalises
+        "Tiếng Việt có dấu",  # decomposed Vietnamese marks, which langdetect recomposes first
+        "a", "",
+    ],
+)
+def test_ngrams_are_langdetects_own(text):
+    # the faster extraction must feed langdetect's trials exactly what its own would
+    ours, theirs = _Detector(_factory()), Detector(_factory())
+    for detector in (ours, theirs):
+        detector.append(text)
+        detector.cleaning_text()
+    assert ours._extract_ngrams() == theirs._extract_ngrams()
+
+
+def test_ngrams_of_the_labelled_texts_are_langdetects_own():
+    for _, _, text, _ in LABELLED:
+        ours, theirs = _Detector(_factory()), Detector(_factory())
+        ours.append(text)
+        theirs.append(text)
+        assert ours._extract_ngrams() == theirs._extract_ngrams(), text
