@@ -150,8 +150,8 @@ def _with_lead(text: str, tree: lxml.html.HtmlElement, headline: str | None) -> 
         linked = sum(len(a.text_content()) for a in lead.iter("a"))
         if linked * 3 > len(paragraph):
             continue  # a list of links to other articles
-        if 60 <= len(paragraph) <= 1000 and paragraph[:60] not in " ".join(text.split()):
-            return f"{paragraph}\n{text}"
+        if 60 <= len(paragraph) <= 1000:  # the lead: kept, or put back when the extractor dropped it
+            return text if paragraph[:60] in " ".join(text.split()) else f"{paragraph}\n{text}"
     return text
 
 

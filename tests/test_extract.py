@@ -173,6 +173,15 @@ def test_lead_under_the_headline_opens_the_text(block, kept):
     assert "Paragraph 5" in text
 
 
+def test_a_lead_already_in_the_text_ends_the_search():
+    # the standfirst repeats the first paragraph; the teasers' summaries below are not leads
+    first = "Paragraph 0: Russian peacekeepers continued their withdrawal from the Karabakh region today, officials said."
+    heading = (f'<header><h1>Peacekeepers leave Karabakh</h1><p class="standfirst">{first}</p></header>'
+               f'<section class="related"><ul><li><p class="teaser__summary">{LEAD}</p></li></ul></section>')
+    html = page('<meta property="og:title" content="Peacekeepers leave Karabakh">', heading=heading)
+    assert extract_page(html, "https://news.example/a")["text"].startswith(first)
+
+
 def test_lead_on_a_page_whose_body_class_names_sidebars():
     # Drupal's <body class="no-sidebars"> describes the layout; the lead is not in a sidebar
     html = page('<meta property="og:title" content="Peacekeepers leave Karabakh">',
