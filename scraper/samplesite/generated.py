@@ -8,14 +8,18 @@ withdrawal), with per-article names, numbers and sentence choices so no two text
 duplicates and no two titles are equal.
 
 Article pages have the size and shape of real news pages, so that what a crawl costs per
-article is measured on what it meets: the median page of the 204 real news pages in
-trafilatura's test set is 79 KB (11 KB of it scripts, ~110 links, ~22 paragraphs, ~565 words
-of article text). A generated page is ~75-85 KB: inline critical CSS and scripts (analytics,
-ad slots, a JSON-LD block, a hydration state of the page's teasers), a cookie banner, a header
-with a mega-menu of 64 links, breadcrumbs, the article (600-850 words in 12-18 paragraphs, a
-"read also" box, a figure, tags, share buttons with inline SVG icons), related and most-read
-teasers and a footer of link columns. Everything is deterministic: the site's shared parts
-come from ``seed``, each article's from ``seed`` and its number.
+article is measured on what it meets. The median page of the 204 real news pages in
+trafilatura's test set is 78 KB (11 KB of it scripts), with 637 elements, 107 ``<div>``
+elements, 21 ``<p>``, 109 links, elements nested 16 deep at most and 8.8 on average, and ~565
+words of article text. A generated page is ~75 KB with 690 elements, 115 ``<div>`` elements,
+20 ``<p>``, 158 links, nested 15 deep (8.5 on average): inline critical CSS and scripts
+(analytics, ad slots, a JSON-LD block, a hydration state of the page's teasers), a cookie
+banner, a header with a mega-menu of 48 links, layout grid wrappers, breadcrumbs, the article
+(600-850 words in 12-18 paragraphs, each in its editor block, a "read also" box, a figure,
+tags, share buttons with inline SVG icons), related and most-read teaser cards and a footer of
+link columns. ``tests/test_generated_site.py`` checks the shape, and that a page extracts
+exactly. Everything is deterministic: the site's shared parts come from ``seed``, each
+article's from ``seed`` and its number.
 """
 
 from __future__ import annotations
@@ -196,7 +200,7 @@ def _chrome(seed: int) -> tuple[str, str, str]:
         f'{section}</a><ul class="mega-menu">'
         + "".join(f'<li class="mega-menu__item"><a class="mega-menu__link" href="/{section.lower()}/'
                   f'{sub.lower().replace(" ", "-")}" data-track="nav|{section.lower()}|{sub.lower()}">{sub}</a></li>'
-                  for sub in subs)
+                  for sub in subs[:6])
         + "</ul></li>" for section, subs in SECTIONS.items())
     top = (_sprite(rng) + '<div class="cookie-banner" role="dialog" aria-label="Cookies"><p class="cookie-banner__text">We use cookies '
            'to measure our audience and to show advertising. You can change your choice at any time.</p>'
@@ -225,16 +229,22 @@ def _chrome(seed: int) -> tuple[str, str, str]:
 
 
 def _teasers(base: str, numbers: list[int], seed: int, css: str) -> str:
+    """Teaser cards, nested as front-end frameworks render them (a card, its picture, its body)."""
     return "".join(
-        f'<li class="{css}__item teaser" data-id="{m}"><a class="teaser__link" href="{base}/a/{m}.html" '
-        f'data-track="{css}|{m}"><picture class="teaser__picture">'
-        f'<source type="image/avif" srcset="/img/{m}-320.avif 320w, /img/{m}-640.avif 640w" sizes="320px">'
+        f'<div class="{css}__item card teaser" data-id="{m}"><a class="card__media teaser__link" '
+        f'href="{base}/a/{m}.html" data-track="{css}|{m}" tabindex="-1"><picture class="teaser__picture">'
         f'<source type="image/webp" srcset="/img/{m}-320.webp 320w, /img/{m}-640.webp 640w" sizes="320px">'
         f'<img class="teaser__image" src="/img/{m}-320.jpg" alt="" loading="lazy" decoding="async" width="320" '
-        f'height="180"></picture><span class="teaser__kicker">Region</span><span class="teaser__title">'
-        f'{escape(title(m, seed))}</span></a><p class="teaser__summary">{escape(_summary(m, seed))}</p>'
-        f'<span class="teaser__meta"><svg class="icon"><use href="#icon-clock"/></svg> {m % 9 + 1} min read</span>'
-        f'</li>' for m in numbers)
+        f'height="180"></picture></a><div class="card__body"><span class="teaser__kicker">Region</span>'
+        f'<h3 class="teaser__title"><a href="{base}/a/{m}.html" data-track="{css}|{m}">{escape(title(m, seed))}</a></h3>'
+        f'<div class="teaser__summary">{escape(_summary(m, seed))}</div></div><span class="card__footer">'
+        f'<svg class="icon"><use href="#icon-clock"/></svg> {m % 9 + 1} min read</span></div>' for m in numbers)
+
+
+def _paragraph_block(paragraph: str) -> str:
+    """A paragraph of the article in the block a CMS's editor wraps each one in."""
+    return (f'<div class="article-body__block article-body__block--text"><p class="article-body__paragraph">'
+            f'{escape(paragraph)}</p></div>\n')
 
 
 def article_html(base: str, n: int, seed: int = 0) -> str:
@@ -246,14 +256,14 @@ def article_html(base: str, n: int, seed: int = 0) -> str:
     related = rng.sample(range(max(n + 1, 40)), 12)
     most_read = rng.sample(range(max(n + 1, 40)), 10)
     middle = len(paragraphs) // 2
-    body = "".join(f'<p class="article-body__paragraph">{escape(p)}</p>\n' for p in paragraphs[:middle])
+    body = "".join(_paragraph_block(p) for p in paragraphs[:middle])
     body += (f'<aside class="read-also"><span class="read-also__label">Read also</span> '
              f'<a class="read-also__link" href="{base}/a/{related[0]}.html">{escape(title(related[0], seed))}</a></aside>\n')
-    body += "".join(f'<p class="article-body__paragraph">{escape(p)}</p>\n' for p in paragraphs[middle:])
+    body += "".join(_paragraph_block(p) for p in paragraphs[middle:])
     description = paragraphs[0]
-    share = "".join(f'<li class="share__item"><a class="share__link share__link--{name.lower()}" href="https://'
+    share = "".join(f'<div class="share__item"><a class="share__link share__link--{name.lower()}" href="https://'
                     f'{name.lower()}.example/share?u={base}/a/{n}.html" data-track="share|{name.lower()}" rel="noopener" '
-                    f'target="_blank" aria-label="Share on {name}">{_icon(rng)}</a></li>'
+                    f'target="_blank" aria-label="Share on {name}">{_icon(rng)}</a></div>'
                     for name in ("Facebook", "X", "Telegram", "WhatsApp", "LinkedIn", "Email"))
     json_ld = json.dumps({
         "@context": "https://schema.org", "@type": "NewsArticle", "headline": headline,
@@ -284,22 +294,25 @@ def article_html(base: str, n: int, seed: int = 0) -> str:
 {head}<script type="application/ld+json">{json_ld}</script>
 <script>window.dataLayer=window.dataLayer||[];dataLayer.push({{"event":"pageview","contentId":{n},"section":"region","author":"{reporter}","words":{len(text.split())}}});</script>
 </head><body class="page page--article">
-{top}<main class="site-main"><nav class="breadcrumbs" aria-label="Breadcrumbs"><a href="/">Home</a> › <a href="/region">Region</a> › <a href="/region/azerbaijan">Azerbaijan</a></nav>
+{top}<div class="site-wrapper"><div class="container"><main class="site-main"><div class="row"><div class="col col--main">
+<nav class="breadcrumbs" aria-label="Breadcrumbs"><a href="/">Home</a> › <a href="/region">Region</a> › <a href="/region/azerbaijan">Azerbaijan</a></nav>
 <div class="ad-slot" id="ad-0" data-slot="top"></div>
-<article class="article"><header class="article__header"><h1 class="article__title">{escape(headline)}</h1>
+<article class="article"><header class="article__header"><div class="article__header-inner"><div class="article__kicker"><a href="/region">Region</a></div>
+<h1 class="article__title">{escape(headline)}</h1>
 <p class="article__standfirst">{escape(description)}</p>
 <p class="article__meta byline">By <a rel="author" href="{base}/authors/{reporter.lower().replace(' ', '-')}">{reporter}</a> · <time datetime="{published}">{published[:10]}</time></p>
-<ul class="share">{share}</ul></header>
+<div class="share"><div class="share__inner">{share}</div></div></div></header>
 <figure class="article__figure"><img src="/img/{n}-1200.jpg" srcset="/img/{n}-640.jpg 640w, /img/{n}-1200.jpg 1200w" sizes="(max-width: 800px) 100vw, 800px" alt="A convoy on the road near {title(n, seed).split()[2]}" width="1200" height="675"><figcaption>A convoy on the road. Photo: Generated News</figcaption></figure>
-<div class="article-body">
-{body}</div>
+<div class="article-body"><div class="article-body__inner">
+{body}</div></div>
 <ul class="article__tags">{"".join(f'<li><a href="/tags/{t.lower().replace(" ", "-")}" rel="tag">{t}</a></li>' for t in tags)}</ul>
 </article>
 <div class="ad-slot" id="ad-1" data-slot="mid"></div>
-<section class="related"><h2 class="related__title">Related</h2><ul class="related__list">{_teasers(base, related, seed, "related")}</ul></section>
-<aside class="most-read"><h2 class="most-read__title">Most read</h2><ol class="most-read__list">{_teasers(base, most_read, seed, "most-read")}</ol></aside>
+<section class="related"><div class="related__header"><h2 class="related__title">Related</h2></div><div class="related__list grid">{_teasers(base, related, seed, "related")}</div></section>
+</div><div class="col col--aside">
+<aside class="most-read"><div class="most-read__header"><h2 class="most-read__title">Most read</h2></div><div class="most-read__list">{_teasers(base, most_read, seed, "most-read")}</div></aside>
 <form class="newsletter" action="/newsletter"><h2 class="newsletter__title">The Caucasus briefing</h2><p>Every weekday morning in your inbox.</p><input type="email" name="email" placeholder="Your e-mail"><button>Sign up</button></form>
-</main>
+</div></div></main></div></div>
 {bottom}<script>window.__STATE__={state};</script>
 </body></html>
 """
