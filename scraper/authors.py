@@ -101,7 +101,9 @@ def printed_byline(tree: lxml.html.HtmlElement) -> list[str]:
         names = element.xpath('.//*[@itemprop="name"]')
         text = " ".join((names[0] if names else element).text_content().split())
         found = byline_names(text) if len(text) <= 120 else []
-        if found or len(element) and (found := _card_name(element)):
+        if not found and len(element):
+            found = _card_name(element)
+        if found:
             return found
     return []
 
