@@ -9,7 +9,10 @@ Stage CPU is measured inside the single-process crawl (the spiders time extracti
 pipelines time themselves: ``monitor/cpu/*`` stats, read from the crawl's log), and in-process
 on the saved real news pages of ../shared/realpages/trafilatura when present (generated pages
 are real-size but cheaper to extract than real ones); "download and engine" is the crawl's CPU
-per article minus its stages: Scrapy's own work, feeds and sitemaps included.
+per article minus its stages: Scrapy's own work, feeds and sitemaps included. The site's pages
+are rendered to files before the first crawl starts, so that the site server in this process
+spends only HTTP's CPU on the shared cores while the crawls are timed (an outlet's servers are
+not on the crawling machine).
 """
 
 from __future__ import annotations
@@ -152,7 +155,8 @@ def main() -> None:
     url = f"redis://127.0.0.1:{port}/0"
     time.sleep(0.5)
     try:
-        with GeneratedSite(n) as site:
+        (tmp / "site").mkdir()
+        with GeneratedSite(n, prerender_to=tmp / "site") as site:
             sources = str(site.write_sources(tmp / "sources.toml"))
             db1, db2 = tmp / "single.db", tmp / "workers.db"
             crawl = ["crawl", "--db", str(db1), "--sources", sources, *FAST]

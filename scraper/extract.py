@@ -23,6 +23,7 @@ and cleaning text belong to the pipelines.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from functools import lru_cache
 from typing import Any
@@ -50,6 +51,11 @@ from scraper.pagedates import (
 )
 from scraper.pageparts import within
 from scraper.sources import compile_selector
+
+# trafilatura and htmldate log a debug record for every element they discard (~20 a page);
+# Scrapy's handler drops them at the crawl's INFO level, but only after each was built.
+for _chatty in ("trafilatura", "htmldate"):
+    logging.getLogger(_chatty).setLevel(logging.INFO)
 
 ARTICLE_TYPES = {
     "NewsArticle", "Article", "ReportageNews", "AnalysisNewsArticle", "BackgroundNewsArticle",
