@@ -1,7 +1,12 @@
 import pytest
 from langdetect.detector import Detector
 
-from scraper.normalise.language import _Detector, _factory, declared_code, detect_language
+from scraper.normalise.language import (
+    _Detector,
+    _factory,
+    declared_code,
+    detect_language,
+)
 
 EN = "Russian peacekeepers began leaving the Karabakh region on Wednesday, the Kremlin confirmed, ending a mission that started in 2020."
 RU = "Российские миротворцы начали покидать Карабах, подтвердили в Кремле. Миссия продолжалась с ноября 2020 года."
@@ -112,9 +117,11 @@ def test_ngrams_are_langdetects_own(text):
     assert ours._extract_ngrams() == theirs._extract_ngrams()
 
 
-def test_ngrams_of_the_labelled_texts_are_langdetects_own():
+def test_ngrams_and_probabilities_of_the_labelled_texts_are_langdetects_own():
     for _, _, text, _ in LABELLED:
         ours, theirs = _Detector(_factory()), Detector(_factory())
         ours.append(text)
         theirs.append(text)
         assert ours._extract_ngrams() == theirs._extract_ngrams(), text
+        assert [(g.lang, g.prob) for g in ours.get_probabilities()] == \
+            [(g.lang, g.prob) for g in theirs.get_probabilities()], text
