@@ -2,9 +2,11 @@
 single-process (`monitor crawl`) and by 2 workers + 1 writer (`monitor worker`, `monitor ingest`
 on a private redis-server), then re-crawled unchanged (single-process).
 
-    python bench/crawl.py [--articles 5000] [--set KEY=VALUE ...]
+    python bench/crawl.py [--articles 5000] [--rounds 3] [--set KEY=VALUE ...]
 
-Prints articles/second, peak RSS of each process, CPU per article, and CPU per article by stage.
+The single-process and the scale-out crawls are alternated ``--rounds`` times and their median
+times compared, so that both meet this shared machine's slow and fast spells. Prints
+articles/second, peak RSS of each process, CPU per article, and CPU per article by stage.
 Stage CPU is measured inside the single-process crawl (the spiders time extraction, the
 pipelines time themselves: ``monitor/cpu/*`` stats, read from the crawl's log), and in-process
 on the saved real news pages of ../shared/realpages/trafilatura when present (generated pages
@@ -22,6 +24,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -140,54 +143,78 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="single-process and scale-out crawls are alternated this many times, so both "
+                             "meet the machine's slow and fast spells; figures are medians (at most 16)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="a Scrapy setting for every crawl of the run (single, workers, re-crawl), "
                              "e.g. --set CONCURRENT_ITEMS=1")
     args = parser.parse_args()
     FAST.extend(x for pair in args.overrides for x in ("--set", pair))
-    n = args.articles
+    n, rounds = args.articles, max(1, min(args.rounds, 16))
     tmp = Path(tempfile.mkdtemp(prefix="bench-crawl-"))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     redis_server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
                                      "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
     time.sleep(0.5)
+    singles, scaled, stages, fetched = [], [], [], []
     try:
         (tmp / "site").mkdir()
         with GeneratedSite(n, prerender_to=tmp / "site") as site:
             sources = str(site.write_sources(tmp / "sources.toml"))
-            db1, db2 = tmp / "single.db", tmp / "workers.db"
-            crawl = ["crawl", "--db", str(db1), "--sources", sources, *FAST]
-            wall1, [(cpu1, rss1)] = run([crawl + ["--log-level", "INFO"]], log=tmp / "single.log")
-            in_situ = {k: v / n for k, v in crawl_stage_cpu(tmp / "single.log").items()}
-            fetched1 = sum(site.article_hits().values())
-            worker = ["worker", "--redis", url, "--sources", sources, "--idle-exit", "1", *FAST]
-            wall2, res2 = run([worker + ["--cache-dir", str(tmp / "c1")], worker + ["--cache-dir", str(tmp / "c2")],
-                               ["ingest", "--redis", url, "--db", str(db2), "--sources", sources, "--idle-exit", "1"]])
+            for r in range(rounds):
+                crawl = ["crawl", "--db", str(tmp / f"single-{r}.db"), "--sources", sources, *FAST]
+                hits_before = sum(site.article_hits().values())
+                singles.append(run([crawl + ["--log-level", "INFO"]], log=tmp / f"single-{r}.log"))
+                stages.append({k: v / n for k, v in crawl_stage_cpu(tmp / f"single-{r}.log").items()})
+                fetched.append(sum(site.article_hits().values()) - hits_before)
+                url = f"redis://127.0.0.1:{port}/{r}"  # a fresh Redis database each round
+                worker = ["worker", "--redis", url, "--sources", sources, "--idle-exit", "1", *FAST]
+                scaled.append(run([worker + ["--cache-dir", str(tmp / f"c1-{r}")],
+                                   worker + ["--cache-dir", str(tmp / f"c2-{r}")],
+                                   ["ingest", "--redis", url, "--db", str(tmp / f"workers-{r}.db"), "--sources",
+                                    sources, "--idle-exit", "1"]]))
             hits_before = sum(site.article_hits().values())
-            wall3, [(cpu3, rss3)] = run([crawl])
+            wall3, [(cpu3, _)] = run([["crawl", "--db", str(tmp / "single-0.db"), "--sources", sources, *FAST]])
             refetched = sum(site.article_hits().values()) - hits_before
             real = real_pages()
             real_stages = stage_cpu(site, real) if real else None
     finally:
         redis_server.terminate()
+    report(n, tmp, singles, scaled, stages, fetched, (wall3, cpu3, refetched), real, real_stages)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def report(n, tmp, singles, scaled, stages, fetched, recrawl, real, real_stages) -> None:
     import sqlite_utils
-    stored1 = sqlite_utils.Database(db1)["articles"].count
-    stored2 = sqlite_utils.Database(db2)["articles"].count
-    print(f"settings: {' '.join(FAST[1::2])}")
-    print(f"articles: {n}; fetched single-process {fetched1}, stored {stored1} / {stored2} (workers)")
-    print(f"single process : {wall1:6.1f} s  {n / wall1:6.1f} articles/s  CPU {cpu1 / n * 1000:.1f} ms/article  peak RSS {rss1 / 1024:.0f} MB")
-    print(f"  site server CPU (benchmark process): {SERVER_CPU[0]:.1f} s single, {SERVER_CPU[1]:.1f} s workers, "
-          f"{SERVER_CPU[2]:.1f} s re-crawl")
-    print(f"2 workers+ingest: {wall2:6.1f} s  {n / wall2:6.1f} articles/s  speed-up {wall1 / wall2:.2f}x")
-    for name, (cpu, rss) in zip(("worker 1", "worker 2", "ingest"), res2):
-        print(f"  {name:<9} CPU {cpu:6.1f} s  peak RSS {rss / 1024:.0f} MB")
-    print(f"re-crawl unchanged: {wall3:6.1f} s ({wall3 / wall1:.1%} of the first), CPU {cpu3:.1f} s "
+
+    rounds = len(singles)
+    print(f"settings: {' '.join(FAST[1::2])}; {n} articles; {rounds} rounds, single-process and scale-out alternated")
+    for r, ((wall1, [(cpu1, rss1)]), (wall2, res2)) in enumerate(zip(singles, scaled)):
+        stored1 = sqlite_utils.Database(tmp / f"single-{r}.db")["articles"].count
+        stored2 = sqlite_utils.Database(tmp / f"workers-{r}.db")["articles"].count
+        print(f"round {r + 1}: single {wall1:6.1f} s (CPU {cpu1 / n * 1000:.1f} ms/article, RSS {rss1 / 1024:.0f} MB, "
+              f"fetched {fetched[r]}, stored {stored1}); 2 workers+ingest {wall2:6.1f} s (stored {stored2}): "
+              f"{wall1 / wall2:.2f}x; server CPU {SERVER_CPU[2 * r]:.1f} / {SERVER_CPU[2 * r + 1]:.1f} s")
+        print("         " + "; ".join(f"{name} CPU {cpu:.1f} s, RSS {rss / 1024:.0f} MB"
+                                     for name, (cpu, rss) in zip(("worker 1", "worker 2", "ingest"), res2)))
+    wall1 = statistics.median(w for w, _ in singles)
+    wall2 = statistics.median(w for w, _ in scaled)
+    cpu1 = statistics.median(c for _, [(c, _)] in singles)
+    print(f"single process :  {wall1:6.1f} s  {n / wall1:6.1f} articles/s  CPU {cpu1 / n * 1000:.1f} ms/article (medians)")
+    ratios = statistics.median(w1 / w2 for (w1, _), (w2, _) in zip(singles, scaled))
+    print(f"2 workers+ingest: {wall2:6.1f} s  {n / wall2:6.1f} articles/s  speed-up {wall1 / wall2:.2f}x "
+          f"(of the medians; median of the rounds' own: {ratios:.2f}x)")
+    print(f"  worker peak RSS {max(rss for _, res in scaled for _, rss in res[:2]) / 1024:.0f} MB, "
+          f"ingest {max(res[2][1] for _, res in scaled) / 1024:.0f} MB (largest of the rounds)")
+    wall3, cpu3, refetched = recrawl
+    print(f"re-crawl unchanged:    {wall3:6.1f} s ({wall3 / wall1:.1%} of a first crawl), CPU {cpu3:.1f} s "
           f"({cpu3 / cpu1:.1%}), article pages fetched again: {refetched}")
+    in_situ = {k: statistics.median(s[k] for s in stages) for k in stages[0]}
     download = cpu1 / n - sum(in_situ.values())
-    print("CPU per article by stage (ms): inside the single-process crawl (generated pages)"
+    print("CPU per article by stage (ms, medians of the rounds): inside the single-process crawl (generated pages)"
           + (f"; in-process on the saved real pages ({len(real) - 1}, {REAL_PAGES})" if real_stages else
              f"; real pages skipped: {REAL_PAGES} not found"))
     for name in STAGES:
@@ -202,7 +229,6 @@ def main() -> None:
         others = sum(v for k, v in real_stages.items() if k != "extraction")
         print(f"stages other than extraction, real pages: {(others + download) / real_stages['extraction']:.0%} "
               f"of extraction (without download+engine: {others / real_stages['extraction']:.0%})")
-    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
