@@ -18,7 +18,8 @@ Redis keys (prefix ``MONITOR_REDIS_PREFIX``, default ``monitor``):
 - ``{p}:urls:known`` (set): URL keys with a final outcome, so a re-crawl skips them (the
   worker-side counterpart of ``scraper.urlmemory.UrlMemory``);
 - ``{p}:tally:{spider}`` (hash): the workers' counters of the outlet's round (fetched, failed,
-  off topic…, ``TALLIED``), added when a worker closes; the writer takes them when it stops
+  off topic…, ``TALLIED``), added by each worker every ``TALLY_INTERVAL`` seconds and when it
+  closes (a killed worker loses at most that interval's counts); the writer takes them when it stops
   and records the outlet's row of the run and its health, as a single-process crawl does.
 """
 
@@ -42,6 +43,7 @@ from scraper.urlmemory import CHECKED, needs_check
 logger = logging.getLogger(__name__)
 LEASE = "monitor_lease"
 HEARTBEAT_TTL = 10  # seconds without a heartbeat before a worker counts as dead
+TALLY_INTERVAL = 0.5  # seconds between a worker's additions to the round's counters
 # What the writer needs of an item (the MinHash signature is recomputed by DedupePipeline).
 ITEM_FIELDS = (
     "outlet", "url", "met_urls", "fetched_at", "title", "published_candidates", "modified_raw",
@@ -179,7 +181,8 @@ class WorkerCoordinator:
         self.worker = worker_id()
         self.idle_exit = settings.getfloat("MONITOR_WORKER_IDLE_EXIT", 5.0)
         self.idle_since: float | None = None
-        self._heartbeat = None
+        self._heartbeat = self._tallying = None
+        self._tallied: dict[str, int] = {}  # what this worker has added to the round's counters
         crawler.monitor_coordinator = self
         _release_after_scrape()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -207,22 +210,29 @@ class WorkerCoordinator:
         self.leases = lease_key(self.prefix, spider.name, self.worker)
         self._heartbeat = LoopingCall(self.beat)
         self._heartbeat.start(2.0, now=True)
+        self._tallying = LoopingCall(self.tally, spider)
+        self._tallying.start(TALLY_INTERVAL, now=False)
 
     def spider_closed(self, spider, reason):
-        if self._heartbeat and self._heartbeat.running:
-            self._heartbeat.stop()
+        for loop in (self._heartbeat, self._tallying):
+            if loop and loop.running:
+                loop.stop()
         if reason != "finished":  # stopped (SIGTERM) or failed: leases go back in the queue
             self.requeue(self.leases)
         self.tally(spider)  # before the heartbeat goes: the writer waits for live workers
         self.server.delete(f"{self.prefix}:workers:{self.worker}")
 
     def tally(self, spider) -> None:
+        """Add to the round's counters what this worker counted since it last did."""
         stats = self.crawler.stats.get_stats()
+        counts = {key: int(stats.get(f"monitor/{key}") or 0) for key in TALLIED}
         pipe = self.server.pipeline()
-        for key in TALLIED:
-            if stats.get(f"monitor/{key}"):
-                pipe.hincrby(tally_key(self.prefix, spider.name), key, int(stats[f"monitor/{key}"]))
-        pipe.execute()
+        for key, count in counts.items():
+            if count != self._tallied.get(key, 0):
+                pipe.hincrby(tally_key(self.prefix, spider.name), key, count - self._tallied.get(key, 0))
+        if len(pipe):
+            pipe.execute()
+            self._tallied = counts
 
     def release(self, lease: str) -> None:
         self.server.hdel(self.leases, lease)
