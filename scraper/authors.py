@@ -188,23 +188,35 @@ def _spelled_out(handle: str, sources: tuple[list[str], ...]) -> str:
     return handle
 
 
-def choose_authors(names_site: Callable[[str], bool], *sources: list[str]) -> list[str]:
+def choose_authors(names_site: Callable[[str], bool], *sources: list[str] | Callable[[], list[str]]) -> list[str]:
     """The names of the first source that names a person, cleaned, without repeats.
 
     The site's own name (an organisation the CMS sets as the author) gives way to a person
-    named by a later source, and is returned only when no source names anyone else.
+    named by a later source, and is returned only when no source names anyone else. A source
+    may be a function, called only when it is reached (or a handle needs spelling out): the
+    costly ones go last.
     """
+    resolved: list[list[str] | None] = [None] * len(sources)
+
+    def source(index: int) -> list[str]:
+        if resolved[index] is None:
+            given = sources[index]
+            resolved[index] = given() if callable(given) else given
+        return resolved[index]
+
     site_author = None
-    for source in sources:
+    for index in range(len(sources)):
         names: list[str] = []
-        for raw in source:
+        for raw in source(index):
             name = clean_author(raw) if isinstance(raw, str) else None
             if not name or name in names:
                 continue
             if names_site(name):
                 site_author = site_author or name
                 continue
-            names.append(_spelled_out(name, sources) if HANDLE.match(name) else name)
+            if HANDLE.match(name):
+                name = _spelled_out(name, tuple(source(i) for i in range(len(sources))))
+            names.append(name)
         if names:
             return names
     return [site_author] if site_author else []

@@ -123,3 +123,19 @@ def test_text_byline(text, names):
 )
 def test_choose_authors(sources, names):
     assert choose_authors(lambda name: name == "News Example", *sources) == names
+
+
+def test_a_costly_source_is_asked_only_when_the_ones_before_name_nobody():
+    asked = []
+
+    def costly():
+        asked.append("asked")
+        return ["Bob Jones"]
+
+    def names_site(name):
+        return name == "News Example"
+
+    assert choose_authors(names_site, ["Ann Smith"], costly) == ["Ann Smith"]
+    assert asked == []
+    assert choose_authors(names_site, ["News Example"], costly) == ["Bob Jones"]
+    assert asked == ["asked"]
