@@ -9,9 +9,9 @@ heuristics and trafilatura.
   name; else the page's only ``<h1>``; else those titles without the site's name.
 * Publication time (``published_candidates``, most trusted first): JSON-LD ``datePublished``,
   the date metas, microdata, ``<time datetime>``, the outlet's selector, dates printed in date
-  elements, htmldate's guess (as trafilatura asks it). The day in the URL reorders them (the candidate on that
-  day first; the URL's day first when every page date is later, i.e. an update). The pipeline
-  then adds the feed's date and, last, the URL's day.
+  elements, htmldate's guess (asked as trafilatura asks it). The day in the URL reorders them
+  (the candidate on that day first; the URL's day first when every page date is later, i.e. an
+  update). The pipeline then adds the feed's date and, last, the URL's day.
 * Authors (``scraper.authors``): JSON-LD (``@id`` references resolved), author metas, the
   outlet's selector, the printed byline, trafilatura's metadata (asked only when none of these
   names anyone: its author search costs ~5 ms a page), a byline line in the text.
