@@ -38,7 +38,7 @@ NOT_A_NAME = re.compile(
 HANDLE = re.compile(r"^[\w]+(?:[._][\w]+)+$")
 # Printed bylines: a rel=author link, itemprop=author, elements whose class says author,
 # byline or credit, in page order; comments (which also have authors) and figures excluded.
-_BYLINE_CLASS = re.compile(r"author|byline|auteur|autor|contributor|credit")
+_BYLINE_CLASS = re.compile(r"author|byline|auteur|autor|contributor|credit", re.IGNORECASE)
 _BYLINE_TAGS = {"span", "div", "p", "a", "address", "li", "strong"}
 # Where names are not the article's author: comments, a picture's credit (a figure), teasers
 # of other articles, the page's footer ("Powered by WordPress"). A post's own footer
@@ -48,7 +48,7 @@ _NOT_BYLINE_TAGS = ("figure", "figcaption", "footer")
 # An element that says only "By" (or "| By", "Posted by", "Von:", "Auteur"), the name being in
 # the next element or in the element's first link: "<span>By</span> <span>Ann Smith</span>",
 # "<address>By <a href=...>Ann Smith</a></address>", "<dt>Auteur</dt><dd>Ann Smith</dd>".
-_VERB = r"(?:posted|written|erstellt|geschrieben|verfasst|publié|escrito|story|article|words)"
+_VERB = r"(?:posted|written|submitted|erstellt|geschrieben|verfasst|gespeichert|publié|escrito|story|article|words)"
 _LABEL = r"(?:by|von|par|por|от|автор|author|auteur|autor|müəllif|հեղինակ)"
 _LONE_BY = re.compile(rf"^[|•·–—-]?\s*(?:{_VERB}\s+)?{_LABEL}\s*[:՝]?$", re.IGNORECASE)
 # A whole element that is a byline whatever its class says: "Posted by Konstantin",

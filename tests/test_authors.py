@@ -70,6 +70,11 @@ def test_json_ld_author_by_reference():
         # "By" and the name's link in one element, whatever its class
         ('<address>By <a href="/author/tanderson/">Tim Anderson</a></address>', ["Tim Anderson"]),
         ('<p class="date">Erstellt von <a href="/author/fabian/">Fabian</a> am 6. Mai 2014</p>', ["Fabian"]),
+        # a class that says Author with a capital (Plone's documentAuthor); Drupal's "submitted"
+        ('<div class="documentByLine"><span class="documentAuthor"><a href="/author/d">Dominique</a></span></div>',
+         ["Dominique"]),
+        ('<div class="submitted">Gespeichert von <span class="username">rasos</span> am 24. Juli 2017</div>',
+         ["rasos"]),
         # a label in its own element, the name in the next
         ('<dl><dt>Auteur</dt><dd><a href="/fr/staff/ug/">Uriel Gadessaud</a></dd></dl>', ["Uriel Gadessaud"]),
         # an element that is a byline by its words alone
