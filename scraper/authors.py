@@ -58,7 +58,7 @@ _PHRASE_BYLINE = re.compile(
     rf"^(?:{_VERB}\s+(?:by|von|par|por)|author|auteur|autor|автор|müəllif|հեղինակ)\s*[:՝]?\s+\S",
     re.IGNORECASE)
 _PHRASE_BYLINE_MAX_CHARS = 80
-_LABEL_TAGS = _BYLINE_TAGS | {"dt", "address", "b", "em"}
+_LABEL_TAGS = _BYLINE_TAGS | {"dt", "b", "em"}
 # What holds the name after "By " inside the same element: "By <a>Ann</a>", "von <b>Ann</b>".
 _NAME_TAGS = {"a", "span", "strong", "b"}
 

@@ -146,9 +146,10 @@ _NOT_LEAD = re.compile("sidebar")
 def _with_lead(text: str, tree: lxml.html.HtmlElement, headline: str | None) -> str:
     """The main text with the article's lead before it, when the extractor dropped the lead:
     the first lead-classed element after the printed headline, in the headline's block."""
-    heading = next((e for e in tree.iter("h1", "h2", "h3")
-                    if headline and " ".join(e.text_content().split()) == headline), None)
-    if heading is None or not text:
+    if not headline or not text:
+        return text
+    heading = next((e for e in tree.iter("h1", "h2", "h3") if " ".join(e.text_content().split()) == headline), None)
+    if heading is None:
         return text
     block = list(heading.iterancestors())[:LEAD_BLOCK_DEPTH]
     for lead in heading.xpath(LEAD_XPATH):

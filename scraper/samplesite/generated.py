@@ -326,7 +326,7 @@ class GeneratedSite:
     def __init__(self, articles: int, seed: int = 0, host: str = "127.0.0.1", port: int = 0,
                  prerender_to: Path | None = None):
         self.articles, self.seed = articles, seed
-        self._rendered = prerender_to
+        self._rendered_dir = prerender_to
         self.log: list[tuple[str, int]] = []
         self._lock = threading.Lock()
         site = self
@@ -384,7 +384,7 @@ class GeneratedSite:
         if path.startswith("/a/") and path.endswith(".html") and path[3:-5].isdigit():
             n = int(path[3:-5])
             if n < self.articles:
-                html = ((self._rendered / f"{n}.html").read_text(encoding="utf-8") if self._rendered
+                html = ((self._rendered_dir / f"{n}.html").read_text(encoding="utf-8") if self._rendered_dir
                         else article_html(self.base, n, self.seed))
                 return 200, html, "text/html; charset=utf-8"
         return 404, "<h1>Not found</h1>", "text/html; charset=utf-8"
