@@ -92,7 +92,7 @@ def worker_settings(redis_url: str, key_prefix: str = "monitor") -> dict:
             "scraper.distributed.RedisUrlMemory": 50,
         },
         "SPIDER_MIDDLEWARES": {"scraper.distributed.SeedOnce": 10, "scraper.urlmemory.SkipKnownUrls": 950},
-        "EXTENSIONS": {"scraper.distributed.WorkerCoordinator": 500},
+        "EXTENSIONS": {"scraper.distributed.WorkerCoordinator": 500, "scraper.heap.FreezeStartupHeap": 900},
         "ITEM_PIPELINES": {
             "scraper.pipelines.NormalisePipeline": 100,
             "scraper.pipelines.WindowPipeline": 150,

@@ -17,6 +17,7 @@ from scraper import settings as defaults  # a crawler built without the project 
 from scraper.dedupe import signature
 from scraper.normalise.article import normalise_article
 from scraper.normalise.dates import url_candidate
+from scraper.normalise.language import load_language_profiles
 from scraper.normalise.urls import url_key
 from scraper.store import ArticleStore
 from scraper.topic import load_topic
@@ -58,6 +59,9 @@ class NormalisePipeline(_StatsMixin):
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
+
+    def open_spider(self):
+        load_language_profiles()  # ~0.5 s: before the first article, and before the heap is frozen
 
     @timed("normalisation")
     def process_item(self, item):

@@ -74,6 +74,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scraper.middlewares.TruncatedBody": 595,
     "scraper.middlewares.RedirectGuard": 610,
 }
+EXTENSIONS = {"scraper.heap.FreezeStartupHeap": 900}
 # Nearest the spider: a known article URL is dropped as the spider yields it.
 SPIDER_MIDDLEWARES = {"scraper.urlmemory.SkipKnownUrls": 950}
 # Faults and safety. A 429/503 with Retry-After waits that long before the retry, at most this.

@@ -125,3 +125,13 @@ def test_ngrams_and_probabilities_of_the_labelled_texts_are_langdetects_own():
         assert ours._extract_ngrams() == theirs._extract_ngrams(), text
         assert [(g.lang, g.prob) for g in ours.get_probabilities()] == \
             [(g.lang, g.prob) for g in theirs.get_probabilities()], text
+
+
+def test_a_word_cut_at_the_end_of_one_text_and_inside_another_gives_each_its_own_ngrams():
+    # n-grams are cached per word: the same word read without and with its closing space
+    for text in ("talks on peace", "peace talks", "Peace", "PEACE talks"):
+        ours, theirs = _Detector(_factory()), Detector(_factory())
+        for detector in (ours, theirs):
+            detector.append(text)
+            detector.cleaning_text()
+        assert ours._extract_ngrams() == theirs._extract_ngrams(), text

@@ -9,6 +9,7 @@ the page's declared language or the outlet's settle the texts langdetect is unsu
 from __future__ import annotations
 
 import re
+import sys
 from functools import cache, lru_cache
 
 import numpy as np
@@ -70,6 +71,11 @@ def _factory() -> DetectorFactory:
     return factory
 
 
+def load_language_profiles() -> None:
+    """Load langdetect's profiles now (~0.5 s) rather than at the first text."""
+    _factory()
+
+
 class _NormalisedLetters(dict):
     """langdetect's per-letter normalisation (``NGram.normalize``) as a ``str.translate``
     table, filled as letters are met."""
@@ -116,24 +122,34 @@ class _Detector(Detector):
         return max(0.0, float(prob.max()))
 
     def _extract_ngrams(self) -> list[str]:
-        known = self.word_lang_prob_map
-        found = []
         words = self.text.translate(_NORMALISED).split(" ")
+        last = len(words) - 1
+        found: list[str] = []
         for index, word in enumerate(words):
-            if not word:
-                continue  # a run of spaces: langdetect resets and emits nothing
-            # each word is read after a space, and with the space that ends it, if any
-            chars = f" {word} " if index < len(words) - 1 else f" {word}"
-            for end in range(1, len(chars)):
-                if chars[end].isupper() and chars[end - 1].isupper():
-                    continue  # langdetect skips the inside of a word in capitals
-                for n in (1, 2, 3):
-                    if n > end + 1:
-                        break
-                    gram = chars[end + 1 - n:end + 1]
-                    if gram != " " and gram in known:
-                        found.append(gram)
+            if word:  # a run of spaces: langdetect resets and emits nothing
+                found += _word_ngrams(word, index < last)
         return found
+
+
+# Words recur across articles: most are looked up here, not cut again. 20,000 words take
+# ~8 MB (each n-gram is interned: there are at most the profiles' 87,598 of them).
+@lru_cache(maxsize=20_000)
+def _word_ngrams(word: str, spaced: bool) -> tuple[str, ...]:
+    """The known n-grams langdetect reads in a word: the word is read after a space, and with
+    the space that ends it when ``spaced``."""
+    known = _factory().word_lang_prob_map
+    chars = f" {word} " if spaced else f" {word}"
+    found = []
+    for end in range(1, len(chars)):
+        if chars[end].isupper() and chars[end - 1].isupper():
+            continue  # langdetect skips the inside of a word in capitals
+        for n in (1, 2, 3):
+            if n > end + 1:
+                break
+            gram = chars[end + 1 - n:end + 1]
+            if gram != " " and gram in known:
+                found.append(sys.intern(gram))
+    return tuple(found)
 
 
 def _detect_langs(sample: str) -> list:
