@@ -93,6 +93,12 @@ def json_ld_names(value: Any, by_id: dict[str, dict]) -> list[str]:
 
 def printed_byline(tree: lxml.html.HtmlElement) -> list[str]:
     """The names of the first byline element outside comments that names someone."""
+    found = first_byline(tree)
+    return found[1] if found else []
+
+
+def first_byline(tree: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement, list[str]] | None:
+    """The first byline element outside comments that names someone, and the names."""
     for tried, element in enumerate(_byline_elements(tree)):
         if tried == 20:
             break
@@ -104,8 +110,8 @@ def printed_byline(tree: lxml.html.HtmlElement) -> list[str]:
         if not found and len(element):
             found = _card_name(element)
         if found:
-            return found
-    return []
+            return element, found
+    return None
 
 
 def _card_name(card: lxml.html.HtmlElement) -> list[str]:

@@ -47,7 +47,9 @@ from scraper.headline import (
 )
 from scraper.normalise.dates import url_date
 from scraper.pagedates import (
+    byline_dates,
     distinct_dates,
+    phrase_dates,
     iso_day,
     printed_dates,
     time_elements,
@@ -209,6 +211,8 @@ def extract_page(html: str, url: str, selectors: dict[str, str] | None = None) -
     published += time_elements(tree)[:2]
     published += _selected(tree, selectors, "published")[:2]
     published += printed_dates(tree)
+    if not any(published):
+        published += byline_dates(tree) or phrase_dates(tree)
 
     title_tag = _text_of(tree, "//title")
     page = {

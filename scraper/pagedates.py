@@ -13,6 +13,7 @@ from typing import Any
 
 import lxml.html
 
+from scraper.authors import first_byline
 from scraper.normalise.dates import url_candidate
 from scraper.pageparts import within
 
@@ -116,6 +117,57 @@ def printed_dates(tree: lxml.html.HtmlElement) -> list[str]:
             if len(found) == 2:
                 break
     return found
+
+
+# Dates the text gives in words, for pages whose markup dates nothing: a blog's "This entry was
+# posted on Wednesday, May 19th, 2010", "wurde am 19. Mai 2010 um 23:03 Uhr gepostet", and, when
+# no publication is dated at all, a page's "Letzte Änderung: 14.01.2022" (closer to its date than
+# a date its text mentions, which is what is left).
+_ORDINAL_DAY = (r"(?:[^\W\d_]{3,12},?\s+)?(?:[^\W\d_]{3,12}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
+                r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[^\W\d_]{3,12},?\s+\d{4})")
+_PHRASE_DATE = rf"(?:{PRINTED_DATE.pattern}|{_ORDINAL_DAY}(?:{_BETWEEN}{_TIME})?)"
+_PUBLISHED_PHRASE = re.compile(
+    rf"\b(?:posted|published|veröffentlicht|gepostet|publié|publicado|pubblicato|опубликовано)"
+    rf"(?:\s+(?:on|am|le|el|il))?\s*:?\s+({_PHRASE_DATE})"
+    rf"|\bam\s+({_PHRASE_DATE})(?:\s+Uhr)?\s+(?:gepostet|veröffentlicht|erschienen)\b",
+    re.IGNORECASE,
+)
+_UPDATED_PHRASE = re.compile(
+    rf"\b(?:last (?:modified|updated|changed)|letzte änderung|zuletzt (?:geändert|aktualisiert)|"
+    rf"dernière (?:mise à jour|modification)|última (?:actualización|modificación)|последнее обновление)"
+    rf"(?:\s+(?:on|am|le|el))?\s*:?\s+({_PHRASE_DATE})",
+    re.IGNORECASE,
+)
+# The page's own text: not scripts, and not the parts that date something else.
+_OWN_TEXT = ("//body//text()[not(ancestor::script or ancestor::style or ancestor::nav or ancestor::aside"
+             " or ancestor::*[contains(@class, 'comment') or contains(@id, 'comment')])]")
+
+
+def phrase_dates(tree: lxml.html.HtmlElement) -> list[str]:
+    """The first date the text says the page was published on; else the date it says it was
+    last changed on (see above)."""
+    text = " ".join(" ".join(tree.xpath(_OWN_TEXT)).split())
+    for phrase in (_PUBLISHED_PHRASE, _UPDATED_PHRASE):
+        match = phrase.search(text)
+        if match:
+            return [next(group for group in match.groups() if group)]
+    return []
+
+
+# A byline's line, as long as it may be to still be one: "Par Loïc Le Clerc | 30 septembre 2018".
+BYLINE_LINE_MAX_CHARS = 160
+
+
+def byline_dates(tree: lxml.html.HtmlElement) -> list[str]:
+    """The date printed on the byline's line ("By Ann Lee | 17 April 2024"), when the page
+    prints it in no element of its own: the first byline's parent, if that is short."""
+    found = first_byline(tree)
+    parent = found[0].getparent() if found else None
+    if parent is None:
+        return []
+    line = " ".join(parent.text_content().split())
+    match = PRINTED_DATE.search(line) if len(line) <= BYLINE_LINE_MAX_CHARS else None
+    return [match.group(0)] if match else []
 
 
 def distinct_dates(values: list[Any]) -> list[str]:

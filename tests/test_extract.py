@@ -245,6 +245,15 @@ def test_a_logo_h1_is_not_the_headline(h1):
         ('<li><i class="fa fa-calendar"></i> 13:35 2 may 2023</li>', "Asia/Baku", "2023-05-02T09:35:00Z"),
         ('<span class="article-date">23 апреля 2024, 08:07</span>', "Europe/Moscow", "2024-04-23T05:07:00Z"),
         ('<p class="dateline">ԵՐԵՎԱՆ, <time>17 ապրիլի 2024, 18:30</time></p>', "Asia/Yerevan", "2024-04-17T14:30:00Z"),
+        # no element of its own: the date on the byline's line, then the text's own words
+        ('<span class="-meta">Par <span class="vcard author"><a href="/a/llc">Loïc Le Clerc</a></span> | '
+         '30 septembre 2018</span>', "Europe/Paris", "2018-09-29T22:00:00Z"),
+        ("<p>This entry was posted on Wednesday, May 19th, 2010 at 11:03 pm and is filed under Books.</p>",
+         "Europe/Berlin", "2010-05-19T21:03:00Z"),
+        ("<p>Dieser Artikel wurde am 19. Mai 2010 um 23:03 Uhr gepostet.</p>", "Europe/Berlin", "2010-05-19T21:03:00Z"),
+        ("<p>Ein Bild vom 09.03.2016.</p><div>Letzte Änderung: 14.01.2022 um 09:25</div>",
+         "Europe/Zurich", "2022-01-14T08:25:00Z"),
+        ("<p>Last updated 04 Jun 2020.</p><p>Published on 17 June 2019.</p>", "UTC", "2019-06-17T00:00:00Z"),
     ],
 )
 def test_printed_dates_to_utc(element, timezone, utc):
@@ -254,6 +263,11 @@ def test_printed_dates_to_utc(element, timezone, utc):
     raw = {**extract_page(page(heading=element), url), "url": url, "fetched_at": "2026-01-01T00:00:00+00:00"}
     record, _ = normalise_article(raw, timezone, None)
     assert record["published_at"] == utc
+
+
+def test_a_comment_posted_on_a_day_does_not_date_the_article():
+    heading = '<h1>Convoys cross the Lachin road</h1><div class="comments"><p>Posted on 3 May 2020 by Ann</p></div>'
+    assert "3 May 2020" not in extract_page(page(heading=heading), "https://news.example/a")["published_candidates"]
 
 
 def test_a_date_in_the_site_header_or_a_teaser_list_does_not_date_the_article():
