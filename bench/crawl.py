@@ -89,7 +89,7 @@ def stage_cpu(site, pages: list[tuple[str, str]]) -> dict[str, float]:
     from scraper.items import ArticleItem
     from scraper.normalise.article import normalise_article
     from scraper.normalise.language import _gram_probs, _word_ngrams
-    from scraper.pipelines import DedupePipeline, StorePipeline
+    from scraper.pipelines import DedupePipeline, StorePipeline, TextSignaturePipeline
     from scraper.samplesite.generated import OUTLET
     from scraper.topic import load_topic
 
@@ -99,8 +99,9 @@ def stage_cpu(site, pages: list[tuple[str, str]]) -> dict[str, float]:
     site.write_sources(tmp / "src.toml")
     IngestSpider.outlets = {}
     crawler.spider = crawler._create_spider()
-    stages = [DedupePipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)]
-    for s in stages:
+    stateful = [DedupePipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)]
+    stages = [TextSignaturePipeline.from_crawler(crawler), *stateful]
+    for s in stateful:
         s.open_spider()
     cpu = dict.fromkeys(("extraction", "normalisation", "topic", "dedupe", "store"), 0.0)
     # Warm up on every page, untimed: a crawl pays these once per process, not per article, and
@@ -129,7 +130,7 @@ def stage_cpu(site, pages: list[tuple[str, str]]) -> dict[str, float]:
         match = topic.match(item.get("title") or "", item.get("description") or "", item["text"])
         item["relevance"], item["matched_terms"] = match.relevance, match.matched_terms
         cpu["topic"] += time.process_time() - t
-        for name, stage in zip(("dedupe", "store"), stages):
+        for name, stage in zip(("dedupe", "dedupe", "store"), stages):  # the signature is dedupe's
             t = time.process_time()
             try:
                 item = stage.process_item(item)
@@ -138,7 +139,7 @@ def stage_cpu(site, pages: list[tuple[str, str]]) -> dict[str, float]:
             finally:
                 cpu[name] += time.process_time() - t
     t = time.process_time()
-    for s in reversed(stages):
+    for s in reversed(stateful):
         s.close_spider()
     cpu["store"] += time.process_time() - t
     shutil.rmtree(tmp)

@@ -5,8 +5,9 @@
                                                  # the real dedupe and store stages
 
 The scale run inserts synthetic articles (300 words drawn from a 20,000-word vocabulary, one in
-ten a copy of an earlier one with a paragraph dropped) through DedupePipeline and StorePipeline
-on a real SQLite file (with its full-text index), timing only the two stages, then reopens the
+ten a copy of an earlier one with a paragraph dropped) through TextSignaturePipeline,
+DedupePipeline and StorePipeline on a real SQLite file (with its full-text index), timing only
+these stages, then reopens the
 database and times the index rebuild from the stored signatures. Peak memory is the process's.
 """
 
@@ -82,7 +83,7 @@ def scale(count: int) -> None:
 
     from scraper.items import ArticleItem
     from scraper.normalise.text import comparison_key, content_hash
-    from scraper.pipelines import DedupePipeline, StorePipeline
+    from scraper.pipelines import DedupePipeline, StorePipeline, TextSignaturePipeline
     from scraper.sources import Outlet
     from scraper.store import ArticleStore
     from spiders.base import OutletSpider
@@ -102,8 +103,9 @@ def scale(count: int) -> None:
         db = Path(tmp) / "bench.db"
         crawler = get_crawler(OutletSpider.for_outlet(outlet), {"MONITOR_DB": str(db), "MONITOR_BATCH_SIZE": 500})
         crawler.spider = crawler._create_spider()
-        stages = [DedupePipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)]
-        for stage in stages:
+        stateful = [DedupePipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)]
+        stages = [TextSignaturePipeline.from_crawler(crawler), *stateful]
+        for stage in stateful:
             stage.open_spider()
         elapsed = cpu = 0.0
         marks = {}
@@ -116,7 +118,7 @@ def scale(count: int) -> None:
             cpu += time.process_time() - cpu_began
             if n + 1 in (count // 10, count):
                 marks[n + 1] = (elapsed, cpu)
-        for stage in reversed(stages):
+        for stage in reversed(stateful):
             stage.close_spider()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         store = ArticleStore.acquire(db)

@@ -12,6 +12,7 @@ Thresholds are settings (MONITOR_NEAR_*); docs/dedupe.md gives the measurements 
 
 from __future__ import annotations
 
+import base64
 import zlib
 from dataclasses import dataclass
 
@@ -38,6 +39,14 @@ class Signature:
     @classmethod
     def from_bytes(cls, blob: bytes, shingles: int) -> "Signature":
         return cls(np.frombuffer(blob, dtype="<u4").astype(np.uint32), shingles)
+
+    def as_json(self) -> dict:
+        """For a JSON message: the hash values as base64 of their bytes."""
+        return {"shingles": self.shingles, "minhash": base64.b64encode(self.to_bytes()).decode("ascii")}
+
+    @classmethod
+    def from_json(cls, value: dict) -> "Signature":
+        return cls.from_bytes(base64.b64decode(value["minhash"]), value["shingles"])
 
     def jaccard(self, other: "Signature") -> float:
         return float(np.count_nonzero(self.hashvalues == other.hashvalues)) / len(self.hashvalues)

@@ -37,6 +37,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
 from scrapy_redis.queue import PriorityQueue
 
+from scraper.dedupe import Signature
 from scraper.normalise.urls import url_key
 from scraper.urlmemory import CHECKED, needs_check
 
@@ -44,13 +45,13 @@ logger = logging.getLogger(__name__)
 LEASE = "monitor_lease"
 HEARTBEAT_TTL = 10  # seconds without a heartbeat before a worker counts as dead
 TALLY_INTERVAL = 0.5  # seconds between a worker's additions to the round's counters
-# What the writer needs of an item (the MinHash signature is recomputed by DedupePipeline).
+# What the writer needs of an item.
 ITEM_FIELDS = (
     "outlet", "url", "met_urls", "fetched_at", "title", "published_candidates", "modified_raw",
     "authors", "description", "canonical_link", "og_url", "declared_language", "site_name", "text",
     "feed_title", "feed_published", "feed_guid", "canonical_url", "published_at", "published_raw",
     "published_offset", "language", "language_source", "word_count", "content_hash", "title_key",
-    "relevance", "matched_terms",
+    "relevance", "matched_terms", "text_signature",
 )
 FINAL_OUTCOMES = ("off_topic", "outside_window", "empty_pages")
 # A worker's counters of an outlet's round, added up in ``{p}:tally:{outlet}`` for the writer,
@@ -97,6 +98,7 @@ def worker_settings(redis_url: str, key_prefix: str = "monitor") -> dict:
             "scraper.pipelines.NormalisePipeline": 100,
             "scraper.pipelines.WindowPipeline": 150,
             "scraper.pipelines.TopicPipeline": 200,
+            "scraper.pipelines.TextSignaturePipeline": 250,
             "scraper.distributed.RedisItemQueuePipeline": 300,
         },
     }
@@ -371,8 +373,15 @@ class RedisItemQueuePipeline:
 
 def encode_item(item) -> bytes:
     return json.dumps({k: item.get(k) for k in ITEM_FIELDS if item.get(k) is not None},
-                      ensure_ascii=False, default=str).encode("utf-8")
+                      ensure_ascii=False, default=_json_value).encode("utf-8")
+
+
+def _json_value(value):
+    return value.as_json() if isinstance(value, Signature) else str(value)
 
 
 def decode_item(data: bytes) -> dict:
-    return json.loads(data)
+    item = json.loads(data)
+    if item.get("text_signature"):
+        item["text_signature"] = Signature.from_json(item["text_signature"])
+    return item

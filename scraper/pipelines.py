@@ -1,4 +1,5 @@
-"""Item pipelines, in order: normalise -> window -> topic -> dedupe -> store (ITEM_PIPELINES).
+"""Item pipelines, in order: normalise -> window -> topic -> text signature -> dedupe -> store
+(ITEM_PIPELINES).
 
 Each stage counts what it drops or changes in the crawler's stats under ``monitor/`` and
 names the outcome on the item it drops (``UrlMemory`` remembers it); the store stage turns the
@@ -129,6 +130,24 @@ class TopicPipeline(_StatsMixin):
         return item
 
 
+class TextSignaturePipeline:
+    """The MinHash signature of the text, which the dedupe stage compares with the stored ones.
+    It needs no state, so it is computed where the page was fetched: in a worker when the crawl
+    is scaled out, sparing the one writer (README, "Scaling out")."""
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    @timed("dedupe")
+    def process_item(self, item):
+        item["text_signature"] = signature(item["text"])
+        return item
+
+
 class _StoreUser(_StatsMixin):
     def __init__(self, crawler):
         self.crawler = crawler
@@ -180,7 +199,8 @@ class DedupePipeline(_StoreUser):
             item["article_id"] = existing["id"] if existing else None
             self.drop(item, "duplicates", f"Another URL of {item['canonical_url']}: {item['url']}")
         self.seen_this_run.add(item["url_key"])
-        item["text_signature"] = signature(item["text"])
+        if "text_signature" not in item:  # not through TextSignaturePipeline: queued by a worker before 0.6.1
+            item["text_signature"] = signature(item["text"])
         if existing:
             changed = existing["content_hash"] != item["content_hash"]
             item["dedupe_status"] = "updated" if changed else "unchanged"

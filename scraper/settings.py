@@ -95,6 +95,7 @@ ITEM_PIPELINES = {
     "scraper.pipelines.NormalisePipeline": 100,
     "scraper.pipelines.WindowPipeline": 150,
     "scraper.pipelines.TopicPipeline": 200,
+    "scraper.pipelines.TextSignaturePipeline": 250,
     "scraper.pipelines.DedupePipeline": 300,
     "scraper.pipelines.StorePipeline": 400,
 }

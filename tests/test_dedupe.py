@@ -97,3 +97,14 @@ def test_bulk_loaded_and_added_signatures_are_both_found():
     for n in (3, 39, 45):
         excerpt = "\n".join(texts[n].split("\n")[:3])
         assert index.best_match(signature(excerpt))[0] == n
+
+
+def test_a_signature_computed_by_a_worker_reaches_the_writer_unchanged():
+    from scraper.distributed import decode_item, encode_item
+    from scraper.items import ArticleItem
+
+    text = "\n".join(f"Paragraph {n}: Russian peacekeepers leave Karabakh, convoy number {n} crossed." for n in range(9))
+    item = ArticleItem(outlet="o", url="https://news.example/a", text=text, text_signature=signature(text))
+    received = decode_item(encode_item(item))["text_signature"]
+    assert received.shingles == item["text_signature"].shingles
+    assert received.to_bytes() == item["text_signature"].to_bytes()

@@ -13,6 +13,7 @@ from scraper.pipelines import (
     DedupePipeline,
     NormalisePipeline,
     StorePipeline,
+    TextSignaturePipeline,
     TopicPipeline,
 )
 from scraper.sources import Outlet
@@ -40,7 +41,7 @@ class Pipelines:
         crawler.spider = crawler._create_spider()
         self.crawler = crawler
         self.stages = [cls.from_crawler(crawler) for cls in
-                       (NormalisePipeline, TopicPipeline, DedupePipeline, StorePipeline)]
+                       (NormalisePipeline, TopicPipeline, TextSignaturePipeline, DedupePipeline, StorePipeline)]
 
     def __enter__(self):
         for stage in self.stages:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
+from scraper.dedupe import signature
 from scraper.samplesite.generated import GeneratedSite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,6 +101,11 @@ def test_two_workers_and_one_writer_fetch_and_store_each_article_once(redis_url,
     stored = _stored(db)
     assert len(stored) == len(set(stored)) == 2000
     assert redis.Redis.from_url(redis_url).llen("monitor:items") == 0
+    # each text's MinHash, computed by the worker that fetched it, is stored as computed
+    sample = sqlite_utils.Database(db).query(
+        "select a.text, s.shingles, s.minhash from articles a join text_signatures s on s.article_id = a.id limit 50")
+    for row in sample:
+        assert (row["shingles"], row["minhash"]) == (signature(row["text"]).shingles, signature(row["text"]).to_bytes())
     # the outlet's part of the run, as a single-process crawl records it: the workers' counts
     # (fetched) with the writer's (new), and its health; no row for the writer itself
     rows = list(sqlite_utils.Database(db).query("select * from crawl_run_outlets"))
