@@ -49,8 +49,8 @@ from scraper.normalise.dates import url_date
 from scraper.pagedates import (
     byline_dates,
     distinct_dates,
-    phrase_dates,
     iso_day,
+    phrase_dates,
     printed_dates,
     time_elements,
     trust_the_url,

@@ -199,7 +199,9 @@ class DedupePipeline(_StoreUser):
             item["article_id"] = existing["id"] if existing else None
             self.drop(item, "duplicates", f"Another URL of {item['canonical_url']}: {item['url']}")
         self.seen_this_run.add(item["url_key"])
-        if "text_signature" not in item:  # not through TextSignaturePipeline: queued by a worker before 0.6.1
+        if "text_signature" not in item:
+            # Not through TextSignaturePipeline: queued by a worker older than 0.6.1, or a text
+            # too short to have a signature (its JSON leaves the None out).
             item["text_signature"] = signature(item["text"])
         if existing:
             changed = existing["content_hash"] != item["content_hash"]
