@@ -19,7 +19,7 @@ _HTML_ELEMENTS = (
     "time|tr|u|ul|video"
 )
 _TAGS = re.compile(rf"</?(?:{_HTML_ELEMENTS})(?:\s[^<>]*)?/?>|<!--.*?-->", re.DOTALL | re.IGNORECASE)
-_NOT_WORD = re.compile(r"[\W_]+")
+_LETTERS_AND_DIGITS = re.compile(r"[^\W_]+")  # a word without its underscores
 _WORD = re.compile(r"\w+")
 
 
@@ -80,7 +80,7 @@ def fold(text: str) -> str:
 
 def comparison_key(text: str) -> str:
     """Words only, folded: two copies that differ in case, punctuation or spacing share it."""
-    return " ".join(_NOT_WORD.sub(" ", fold(text)).split())
+    return " ".join(_LETTERS_AND_DIGITS.findall(fold(text)))
 
 
 def content_hash(text: str) -> str | None:
