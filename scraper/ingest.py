@@ -21,6 +21,7 @@ from scrapy.crawler import CrawlerRunner
 from scrapy.exceptions import DropItem
 
 from scraper.distributed import connect, decode_item, tally_key
+from scraper.heap import freeze_startup_heap
 from scraper.items import ArticleItem
 from scraper.normalise.urls import url_key
 from scraper.pipelines import DedupePipeline, StorePipeline, stored_as
@@ -104,6 +105,7 @@ class Ingest:
         """Drain until the item list has been empty for ``idle_exit`` seconds (and, with
         ``wait_for_workers``, no worker is alive); None: until interrupted."""
         store = self._open_run()
+        freeze_startup_heap()
         recovered = 0
         while self.server.lmove(self.processing, self.items_key, "RIGHT", "LEFT"):
             recovered += 1

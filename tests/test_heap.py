@@ -27,3 +27,16 @@ def test_what_is_alive_when_the_spider_opens_is_frozen_and_later_objects_are_not
         assert any(o is made_later for o in gc.get_objects())
     finally:
         gc.unfreeze()
+
+
+def test_the_heap_is_frozen_once_per_process():
+    # monitor crawl opens one spider per outlet: only the first freezes
+    crawler = get_crawler(Spider, {"LOGSTATS_INTERVAL": 0})
+    extension = FreezeStartupHeap.from_crawler(crawler)  # noqa: F841 (signals hold receivers weakly)
+    try:
+        crawler.signals.send_catch_log(signals.spider_opened, spider=Spider("first"))
+        made_between = {"c": [5]}
+        crawler.signals.send_catch_log(signals.spider_opened, spider=Spider("second"))
+        assert any(o is made_between for o in gc.get_objects())
+    finally:
+        gc.unfreeze()
