@@ -37,7 +37,7 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
-from scraper.authors import choose_authors, json_ld_names, printed_byline, text_byline
+from scraper.authors import choose_authors, first_byline, json_ld_names, text_byline
 from scraper.headline import (
     names_site,
     printed_headline,
@@ -47,7 +47,7 @@ from scraper.headline import (
 )
 from scraper.normalise.dates import url_date
 from scraper.pagedates import (
-    byline_dates,
+    date_on_line,
     distinct_dates,
     iso_day,
     phrase_dates,
@@ -211,8 +211,9 @@ def extract_page(html: str, url: str, selectors: dict[str, str] | None = None) -
     published += time_elements(tree)[:2]
     published += _selected(tree, selectors, "published")[:2]
     published += printed_dates(tree)
+    byline = first_byline(tree)  # (element, names): its names are authors, its line may date the page
     if not any(published):
-        published += byline_dates(tree) or phrase_dates(tree)
+        published += date_on_line(byline[0] if byline else None) or phrase_dates(tree)
 
     title_tag = _text_of(tree, "//title")
     page = {
@@ -269,7 +270,7 @@ def extract_page(html: str, url: str, selectors: dict[str, str] | None = None) -
         json_ld_names(article.get("author"), by_id),
         meta_authors,
         _selected(tree, selectors, "authors"),
-        printed_byline(tree),
+        byline[1] if byline else [],
         lambda: (extract_metadata(tree, url).author or "").split("; "),
         text_byline(found.get("text") or ""),
     )

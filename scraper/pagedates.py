@@ -13,7 +13,6 @@ from typing import Any
 
 import lxml.html
 
-from scraper.authors import first_byline
 from scraper.normalise.dates import url_candidate
 from scraper.pageparts import within
 
@@ -158,11 +157,10 @@ def phrase_dates(tree: lxml.html.HtmlElement) -> list[str]:
 BYLINE_LINE_MAX_CHARS = 160
 
 
-def byline_dates(tree: lxml.html.HtmlElement) -> list[str]:
+def date_on_line(byline: lxml.html.HtmlElement | None) -> list[str]:
     """The date printed on the byline's line ("By Ann Lee | 17 April 2024"), when the page
-    prints it in no element of its own: the first byline's parent, if that is short."""
-    found = first_byline(tree)
-    parent = found[0].getparent() if found else None
+    prints it in no element of its own: in the byline element's parent, if that is short."""
+    parent = byline.getparent() if byline is not None else None
     if parent is None:
         return []
     line = " ".join(parent.text_content().split())
