@@ -11,7 +11,8 @@ Stage CPU is measured inside the single-process crawl (the spiders time extracti
 pipelines time themselves: ``monitor/cpu/*`` stats, read from the crawl's log), and in-process
 on the saved real news pages of ../shared/realpages/trafilatura when present (generated pages
 are real-size but cheaper to extract than real ones); "download and engine" is the crawl's CPU
-per article minus its stages: Scrapy's own work, feeds and sitemaps included. The site's pages
+per article minus its stages: Scrapy's own work, feeds and sitemaps included; beside it, what
+Scrapy alone spends to fetch one of the same pages (``bench/scrapy_floor.py``). The site's pages
 are rendered to files before the first crawl starts, so that the site server in this process
 spends only HTTP's CPU on the shared cores while the crawls are timed (an outlet's servers are
 not on the crawling machine).
@@ -30,6 +31,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import scrapy_floor  # bench/scrapy_floor.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -187,15 +190,16 @@ def main() -> None:
             hits_before = sum(site.article_hits().values())
             wall3, [(cpu3, _)] = run([["crawl", "--db", str(tmp / "single-0.db"), "--sources", sources, *FAST]])
             refetched = sum(site.article_hits().values()) - hits_before
+            floor = scrapy_floor.cpu_per_page(site.base, n)
             real = real_pages()
             real_stages = stage_cpu(site, real) if real else None
     finally:
         redis_server.terminate()
-    report(n, tmp, singles, scaled, stages, fetched, (wall3, cpu3, refetched), real, real_stages)
+    report(n, tmp, singles, scaled, stages, fetched, (wall3, cpu3, refetched), floor, real, real_stages)
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def report(n, tmp, singles, scaled, stages, fetched, recrawl, real, real_stages) -> None:
+def report(n, tmp, singles, scaled, stages, fetched, recrawl, floor, real, real_stages) -> None:
     import sqlite_utils
 
     rounds = len(singles)
@@ -230,6 +234,8 @@ def report(n, tmp, singles, scaled, stages, fetched, recrawl, real, real_stages)
               + (f" {real_stages[name] * 1000:9.2f}" if real_stages and name in real_stages else ""))
     print(f"  {'download+engine':<15} {download * 1000:7.2f}  (the crawl's CPU minus its stages; Scrapy's own work,"
           " the same whatever a page holds)")
+    print(f"  {'of which Scrapy':<15} {floor * 1000:7.2f}  (a bare spider fetching the same pages, start-up apart:"
+          " bench/scrapy_floor.py)")
     others = sum(v for k, v in in_situ.items() if k != "extraction")
     print(f"stages other than extraction, generated pages: {(others + download) / in_situ['extraction']:.0%} "
           f"of extraction (without download+engine: {others / in_situ['extraction']:.0%})")
@@ -237,6 +243,8 @@ def report(n, tmp, singles, scaled, stages, fetched, recrawl, real, real_stages)
         others = sum(v for k, v in real_stages.items() if k != "extraction")
         print(f"stages other than extraction, real pages: {(others + download) / real_stages['extraction']:.0%} "
               f"of extraction (without download+engine: {others / real_stages['extraction']:.0%})")
+    print(f"Scrapy alone, before any stage: {floor / in_situ['extraction']:.0%} of extraction on the generated pages"
+          + (f", {floor / real_stages['extraction']:.0%} on the real ones" if real_stages else ""))
 
 
 if __name__ == "__main__":
