@@ -37,6 +37,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
 from scrapy_redis.queue import PriorityQueue
 
+from scraper import settings as project
 from scraper.dedupe import Signature
 from scraper.normalise.urls import url_key
 from scraper.urlmemory import CHECKED, needs_check
@@ -88,19 +89,15 @@ def worker_settings(redis_url: str, key_prefix: str = "monitor") -> dict:
         "SCHEDULER_QUEUE_KEY": f"{key_prefix}:%(spider)s:requests",
         "SCHEDULER_DUPEFILTER_KEY": f"{key_prefix}:%(spider)s:dupefilter",
         "MONITOR_DB": "",  # a worker has no database
-        "DOWNLOADER_MIDDLEWARES": {
-            "scraper.urlmemory.UrlMemory": None,
-            "scraper.distributed.RedisUrlMemory": 50,
-        },
-        "SPIDER_MIDDLEWARES": {"scraper.distributed.SeedOnce": 10, "scraper.urlmemory.SkipKnownUrls": 950},
-        "EXTENSIONS": {"scraper.distributed.WorkerCoordinator": 500, "scraper.heap.FreezeStartupHeap": 900},
-        "ITEM_PIPELINES": {
-            "scraper.pipelines.NormalisePipeline": 100,
-            "scraper.pipelines.WindowPipeline": 150,
-            "scraper.pipelines.TopicPipeline": 200,
-            "scraper.pipelines.TextSignaturePipeline": 250,
-            "scraper.distributed.RedisItemQueuePipeline": 300,
-        },
+        # The project's components with the worker's changes: a setting given here replaces the
+        # project's whole dict, so each is spelled from it (safety and faults stay).
+        "DOWNLOADER_MIDDLEWARES": {**project.DOWNLOADER_MIDDLEWARES, "scraper.urlmemory.UrlMemory": None,
+                                   "scraper.distributed.RedisUrlMemory": 50},
+        "SPIDER_MIDDLEWARES": {**project.SPIDER_MIDDLEWARES, "scraper.distributed.SeedOnce": 10},
+        "EXTENSIONS": {**project.EXTENSIONS, "scraper.distributed.WorkerCoordinator": 500},
+        # The stateless stages; dedupe and store, which hold state, run in the writer.
+        "ITEM_PIPELINES": {**project.ITEM_PIPELINES, "scraper.pipelines.DedupePipeline": None,
+                           "scraper.pipelines.StorePipeline": None, "scraper.distributed.RedisItemQueuePipeline": 300},
     }
 
 

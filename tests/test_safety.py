@@ -183,6 +183,28 @@ def test_the_project_installs_the_resolver_and_the_middleware_first():
         v for k, v in middlewares.items() if k != "scraper.safety.SafeRequests" and v is not None)
 
 
+
+def test_a_worker_keeps_the_projects_safety_and_fault_middlewares():
+    # a scale-out worker's settings replace whole component dicts: what the project installs
+    # must still be there, and only the stateless stages run in a worker
+    from scraper import settings as project
+    from scraper.crawl import CrawlJob
+    from scraper.distributed import worker_settings
+
+    job = CrawlJob(db="w.db", sources=None, outlets=[], topic=None, topic_filter=True, since=None, until=None,
+                   gdelt=False, overrides=worker_settings("redis://127.0.0.1:1/0"))
+    settings = job.settings()
+    middlewares = settings.getwithbase("DOWNLOADER_MIDDLEWARES")
+    for name in ("scraper.safety.SafeRequests", "scraper.middlewares.RetryAfter", "scraper.middlewares.TruncatedBody",
+                 "scraper.middlewares.RedirectGuard"):
+        assert middlewares[name] == project.DOWNLOADER_MIDDLEWARES[name]
+    assert middlewares["scraper.urlmemory.UrlMemory"] is None
+    assert settings.getwithbase("EXTENSIONS")["scraper.heap.FreezeStartupHeap"] is not None
+    stages = {k for k, v in settings.getwithbase("ITEM_PIPELINES").items() if v is not None}
+    assert stages == {"scraper.pipelines.NormalisePipeline", "scraper.pipelines.WindowPipeline",
+                      "scraper.pipelines.TopicPipeline", "scraper.pipelines.TextSignaturePipeline",
+                      "scraper.distributed.RedisItemQueuePipeline"}
+
 UNSAFE_LINKS = [
     "file:///etc/passwd", "ftp://localhost/pub/x", "data:text/html,<p>hello</p>", "s3://bucket/key",
     "http://127.0.0.1:{port}/fault/no-charset/no-charset",  # the sample server, by an unconfigured address
