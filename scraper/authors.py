@@ -91,12 +91,6 @@ def json_ld_names(value: Any, by_id: dict[str, dict]) -> list[str]:
     return names
 
 
-def printed_byline(tree: lxml.html.HtmlElement) -> list[str]:
-    """The names of the first byline element outside comments that names someone."""
-    found = first_byline(tree)
-    return found[1] if found else []
-
-
 def first_byline(tree: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement, list[str]] | None:
     """The first byline element outside comments that names someone, and the names."""
     for tried, element in enumerate(_byline_elements(tree)):
