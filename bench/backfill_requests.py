@@ -21,8 +21,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from scraper.samplesite import SampleSite
-from scraper.samplesite.server import MANIFEST
+from media_monitor.samplesite import SampleSite
+from media_monitor.samplesite.server import MANIFEST
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,20 +53,43 @@ def main() -> None:
         for run in (1, 2):
             start, began = len(site.log), time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "scraper", "crawl", "--db", str(db), "--sources", str(sources),
-                 "--since", args.since, "--until", args.until,
-                 "--set", f"MONITOR_GDELT_URL={site.base}/gdelt/api/v2/doc/doc", "--set", "MONITOR_GDELT_DELAY=0",
-                 "--set", "MONITOR_GDELT_CHUNK_DAYS=31", "--set", "AUTOTHROTTLE_ENABLED=False"],
-                cwd=ROOT, check=True, capture_output=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "media_monitor",
+                    "crawl",
+                    "--db",
+                    str(db),
+                    "--sources",
+                    str(sources),
+                    "--since",
+                    args.since,
+                    "--until",
+                    args.until,
+                    "--set",
+                    f"MONITOR_GDELT_URL={site.base}/gdelt/api/v2/doc/doc",
+                    "--set",
+                    "MONITOR_GDELT_DELAY=0",
+                    "--set",
+                    "MONITOR_GDELT_CHUNK_DAYS=31",
+                    "--set",
+                    "AUTOTHROTTLE_ENABLED=False",
+                ],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
             )
             elapsed = time.perf_counter() - began
             log = site.log[start:]
             by_kind = Counter(kind_of(path, articles) for path, _ in log)
             not_modified = sum(1 for path, status in log if status == 304)
-            stored = sqlite_utils.Database(db).execute(
-                "select count(*), sum(duplicate_of is null) from articles").fetchone()
-            print(f"run {run}: {len(log)} requests in {elapsed:.1f}s; articles stored {stored[0]} "
-                  f"({stored[1]} distinct); {not_modified} answered 304 Not Modified")
+            stored = (
+                sqlite_utils.Database(db).execute("select count(*), sum(duplicate_of is null) from articles").fetchone()
+            )
+            print(
+                f"run {run}: {len(log)} requests in {elapsed:.1f}s; articles stored {stored[0]} "
+                f"({stored[1]} distinct); {not_modified} answered 304 Not Modified"
+            )
             for kind, count in sorted(by_kind.items()):
                 print(f"  {kind:<14} {count}")
 

@@ -37,20 +37,32 @@ import scrapy_floor  # bench/scrapy_floor.py, beside this script
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SERVER_CPU: list[float] = []
-FAST = ["--set", "AUTOTHROTTLE_ENABLED=False", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=16",
-        "--set", "CONCURRENT_REQUESTS=16"]
+FAST = [
+    "--set",
+    "AUTOTHROTTLE_ENABLED=False",
+    "--set",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=16",
+    "--set",
+    "CONCURRENT_REQUESTS=16",
+]
 
 
 def run(procs: list[list[str]], log: Path | None = None) -> tuple[float, list[tuple[float, int]]]:
     """Start the commands together; wall seconds and each one's (CPU seconds, peak RSS KB).
     ``log``: where the first command's log goes."""
     started, server_cpu = time.monotonic(), time.process_time()
-    running = {subprocess.Popen([sys.executable, "-m", "scraper", *a], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                stderr=log.open("w") if log and i == 0 else subprocess.DEVNULL).pid: i
-               for i, a in enumerate(procs)}
+    running = {
+        subprocess.Popen(
+            [sys.executable, "-m", "media_monitor", *a],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("w") if log and i == 0 else subprocess.DEVNULL,
+        ).pid: i
+        for i, a in enumerate(procs)
+    }
     out: list = [None] * len(procs)
     while running:
-        pid, status, usage = os.wait4(-1, 0)
+        pid, _status, usage = os.wait4(-1, 0)
         if pid in running:
             out[running.pop(pid)] = (usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
     wall = time.monotonic() - started
@@ -87,14 +99,16 @@ def stage_cpu(site, pages: list[tuple[str, str]]) -> dict[str, float]:
     from scrapy.exceptions import DropItem
     from scrapy.utils.test import get_crawler
 
-    from scraper.extract import extract_page
-    from scraper.ingest import IngestSpider
-    from scraper.items import ArticleItem
-    from scraper.normalise.article import normalise_article
-    from scraper.normalise.language import _gram_probs, _word_ngrams
-    from scraper.pipelines import DedupePipeline, StorePipeline, TextSignaturePipeline
-    from scraper.samplesite.generated import OUTLET
-    from scraper.topic import load_topic
+    from media_monitor.extraction.page import extract_page
+    from media_monitor.items import ArticleItem
+    from media_monitor.normalise.article import normalise_article
+    from media_monitor.normalise.language import _gram_probs, _word_ngrams
+    from media_monitor.pipelines.dedupe import DedupePipeline
+    from media_monitor.pipelines.signature import TextSignaturePipeline
+    from media_monitor.pipelines.store import StorePipeline
+    from media_monitor.samplesite.generated import OUTLET
+    from media_monitor.scaleout.ingest import IngestSpider
+    from media_monitor.story.topic import load_topic
 
     topic = load_topic(None)
     tmp = Path(tempfile.mkdtemp())
@@ -114,8 +128,13 @@ def stage_cpu(site, pages: list[tuple[str, str]]) -> dict[str, float]:
     # patterns. The caches langdetect keeps per word and n-gram are then emptied, so that the
     # timed pass pays for its words as a first reading does.
     for warm_html, warm_url in pages:
-        warm = ArticleItem(outlet=OUTLET, url=warm_url, met_urls=[warm_url], fetched_at="2024-06-20T12:00:00+00:00",
-                           **extract_page(warm_html, warm_url))
+        warm = ArticleItem(
+            outlet=OUTLET,
+            url=warm_url,
+            met_urls=[warm_url],
+            fetched_at="2024-06-20T12:00:00+00:00",
+            **extract_page(warm_html, warm_url),
+        )
         warm.update(normalise_article(warm, "Asia/Tbilisi", "en")[0])
         topic.match(warm.get("title") or "", warm.get("description") or "", warm["text"])
     _word_ngrams.cache_clear()
@@ -133,7 +152,7 @@ def stage_cpu(site, pages: list[tuple[str, str]]) -> dict[str, float]:
         match = topic.match(item.get("title") or "", item.get("description") or "", item["text"])
         item["relevance"], item["matched_terms"] = match.relevance, match.matched_terms
         cpu["topic"] += time.process_time() - t
-        for name, stage in zip(("dedupe", "dedupe", "store"), stages):  # the signature is dedupe's
+        for name, stage in zip(("dedupe", "dedupe", "store"), stages, strict=False):  # the signature is dedupe's
             t = time.process_time()
             try:
                 item = stage.process_item(item)
@@ -150,16 +169,25 @@ def stage_cpu(site, pages: list[tuple[str, str]]) -> dict[str, float]:
 
 
 def main() -> None:
-    from scraper.samplesite.generated import GeneratedSite
+    from media_monitor.samplesite.generated import GeneratedSite
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--articles", type=int, default=5000)
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="single-process and scale-out crawls are alternated this many times, so both "
-                             "meet the machine's slow and fast spells; figures are medians (at most 16)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="a Scrapy setting for every crawl of the run (single, workers, re-crawl), "
-                             "e.g. --set CONCURRENT_ITEMS=1")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="single-process and scale-out crawls are alternated this many times, so both "
+        "meet the machine's slow and fast spells; figures are medians (at most 16)",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Scrapy setting for every crawl of the run (single, workers, re-crawl), e.g. --set CONCURRENT_ITEMS=1",
+    )
     args = parser.parse_args()
     FAST.extend(x for pair in args.overrides for x in ("--set", pair))
     n, rounds = args.articles, max(1, min(args.rounds, 16))
@@ -167,8 +195,10 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    redis_server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
-                                     "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL)
+    redis_server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+    )
     time.sleep(0.5)
     singles, scaled, stages, fetched = [], [], [], []
     try:
@@ -178,15 +208,30 @@ def main() -> None:
             for r in range(rounds):
                 crawl = ["crawl", "--db", str(tmp / f"single-{r}.db"), "--sources", sources, *FAST]
                 hits_before = sum(site.article_hits().values())
-                singles.append(run([crawl + ["--log-level", "INFO"]], log=tmp / f"single-{r}.log"))
+                singles.append(run([[*crawl, "--log-level", "INFO"]], log=tmp / f"single-{r}.log"))
                 stages.append({k: v / n for k, v in crawl_stage_cpu(tmp / f"single-{r}.log").items()})
                 fetched.append(sum(site.article_hits().values()) - hits_before)
                 url = f"redis://127.0.0.1:{port}/{r}"  # a fresh Redis database each round
                 worker = ["worker", "--redis", url, "--sources", sources, "--idle-exit", "1", *FAST]
-                scaled.append(run([worker + ["--cache-dir", str(tmp / f"c1-{r}")],
-                                   worker + ["--cache-dir", str(tmp / f"c2-{r}")],
-                                   ["ingest", "--redis", url, "--db", str(tmp / f"workers-{r}.db"), "--sources",
-                                    sources, "--idle-exit", "1"]]))
+                scaled.append(
+                    run(
+                        [
+                            [*worker, "--cache-dir", str(tmp / f"c1-{r}")],
+                            [*worker, "--cache-dir", str(tmp / f"c2-{r}")],
+                            [
+                                "ingest",
+                                "--redis",
+                                url,
+                                "--db",
+                                str(tmp / f"workers-{r}.db"),
+                                "--sources",
+                                sources,
+                                "--idle-exit",
+                                "1",
+                            ],
+                        ]
+                    )
+                )
             hits_before = sum(site.article_hits().values())
             wall3, [(cpu3, _)] = run([["crawl", "--db", str(tmp / "single-0.db"), "--sources", sources, *FAST]])
             refetched = sum(site.article_hits().values()) - hits_before
@@ -204,47 +249,79 @@ def report(n, tmp, singles, scaled, stages, fetched, recrawl, floor, real, real_
 
     rounds = len(singles)
     print(f"settings: {' '.join(FAST[1::2])}; {n} articles; {rounds} rounds, single-process and scale-out alternated")
-    for r, ((wall1, [(cpu1, rss1)]), (wall2, res2)) in enumerate(zip(singles, scaled)):
+    for r, ((wall1, [(cpu1, rss1)]), (wall2, res2)) in enumerate(zip(singles, scaled, strict=False)):
         stored1 = sqlite_utils.Database(tmp / f"single-{r}.db")["articles"].count
         stored2 = sqlite_utils.Database(tmp / f"workers-{r}.db")["articles"].count
-        print(f"round {r + 1}: single {wall1:6.1f} s (CPU {cpu1 / n * 1000:.1f} ms/article, RSS {rss1 / 1024:.0f} MB, "
-              f"fetched {fetched[r]}, stored {stored1}); 2 workers+ingest {wall2:6.1f} s (stored {stored2}): "
-              f"{wall1 / wall2:.2f}x; server CPU {SERVER_CPU[2 * r]:.1f} / {SERVER_CPU[2 * r + 1]:.1f} s")
-        print("         " + "; ".join(f"{name} CPU {cpu:.1f} s, RSS {rss / 1024:.0f} MB"
-                                     for name, (cpu, rss) in zip(("worker 1", "worker 2", "ingest"), res2)))
+        print(
+            f"round {r + 1}: single {wall1:6.1f} s (CPU {cpu1 / n * 1000:.1f} ms/article, RSS {rss1 / 1024:.0f} MB, "
+            f"fetched {fetched[r]}, stored {stored1}); 2 workers+ingest {wall2:6.1f} s (stored {stored2}): "
+            f"{wall1 / wall2:.2f}x; server CPU {SERVER_CPU[2 * r]:.1f} / {SERVER_CPU[2 * r + 1]:.1f} s"
+        )
+        print(
+            "         "
+            + "; ".join(
+                f"{name} CPU {cpu:.1f} s, RSS {rss / 1024:.0f} MB"
+                for name, (cpu, rss) in zip(("worker 1", "worker 2", "ingest"), res2, strict=False)
+            )
+        )
     wall1 = statistics.median(w for w, _ in singles)
     wall2 = statistics.median(w for w, _ in scaled)
     cpu1 = statistics.median(c for _, [(c, _)] in singles)
-    print(f"single process :  {wall1:6.1f} s  {n / wall1:6.1f} articles/s  CPU {cpu1 / n * 1000:.1f} ms/article (medians)")
-    ratios = statistics.median(w1 / w2 for (w1, _), (w2, _) in zip(singles, scaled))
-    print(f"2 workers+ingest: {wall2:6.1f} s  {n / wall2:6.1f} articles/s  speed-up {wall1 / wall2:.2f}x "
-          f"(of the medians; median of the rounds' own: {ratios:.2f}x)")
-    print(f"  worker peak RSS {max(rss for _, res in scaled for _, rss in res[:2]) / 1024:.0f} MB, "
-          f"ingest {max(res[2][1] for _, res in scaled) / 1024:.0f} MB (largest of the rounds)")
+    print(
+        f"single process :  {wall1:6.1f} s  {n / wall1:6.1f} articles/s  CPU {cpu1 / n * 1000:.1f} ms/article (medians)"
+    )
+    ratios = statistics.median(w1 / w2 for (w1, _), (w2, _) in zip(singles, scaled, strict=False))
+    print(
+        f"2 workers+ingest: {wall2:6.1f} s  {n / wall2:6.1f} articles/s  speed-up {wall1 / wall2:.2f}x "
+        f"(of the medians; median of the rounds' own: {ratios:.2f}x)"
+    )
+    print(
+        f"  worker peak RSS {max(rss for _, res in scaled for _, rss in res[:2]) / 1024:.0f} MB, "
+        f"ingest {max(res[2][1] for _, res in scaled) / 1024:.0f} MB (largest of the rounds)"
+    )
     wall3, cpu3, refetched = recrawl
-    print(f"re-crawl unchanged:    {wall3:6.1f} s ({wall3 / wall1:.1%} of a first crawl), CPU {cpu3:.1f} s "
-          f"({cpu3 / cpu1:.1%}), article pages fetched again: {refetched}")
+    print(
+        f"re-crawl unchanged:    {wall3:6.1f} s ({wall3 / wall1:.1%} of a first crawl), CPU {cpu3:.1f} s "
+        f"({cpu3 / cpu1:.1%}), article pages fetched again: {refetched}"
+    )
     in_situ = {k: statistics.median(s[k] for s in stages) for k in stages[0]}
     download = cpu1 / n - sum(in_situ.values())
-    print("CPU per article by stage (ms, medians of the rounds): inside the single-process crawl (generated pages)"
-          + (f"; in-process on the saved real pages ({len(real)}, {REAL_PAGES}; after an untimed pass)" if real_stages else
-             f"; real pages skipped: {REAL_PAGES} not found"))
+    print(
+        "CPU per article by stage (ms, medians of the rounds): inside the single-process crawl (generated pages)"
+        + (
+            f"; in-process on the saved real pages ({len(real)}, {REAL_PAGES}; after an untimed pass)"
+            if real_stages
+            else f"; real pages skipped: {REAL_PAGES} not found"
+        )
+    )
     for name in STAGES:
-        print(f"  {name:<15} {in_situ[name] * 1000:7.2f}"
-              + (f" {real_stages[name] * 1000:9.2f}" if real_stages and name in real_stages else ""))
-    print(f"  {'download+engine':<15} {download * 1000:7.2f}  (the crawl's CPU minus its stages; Scrapy's own work,"
-          " the same whatever a page holds)")
-    print(f"  {'of which Scrapy':<15} {floor * 1000:7.2f}  (a bare spider fetching the same pages, start-up apart:"
-          " bench/scrapy_floor.py)")
+        print(
+            f"  {name:<15} {in_situ[name] * 1000:7.2f}"
+            + (f" {real_stages[name] * 1000:9.2f}" if real_stages and name in real_stages else "")
+        )
+    print(
+        f"  {'download+engine':<15} {download * 1000:7.2f}  (the crawl's CPU minus its stages; Scrapy's own work,"
+        " the same whatever a page holds)"
+    )
+    print(
+        f"  {'of which Scrapy':<15} {floor * 1000:7.2f}  (a bare spider fetching the same pages, start-up apart:"
+        " bench/scrapy_floor.py)"
+    )
     others = sum(v for k, v in in_situ.items() if k != "extraction")
-    print(f"stages other than extraction, generated pages: {(others + download) / in_situ['extraction']:.0%} "
-          f"of extraction (without download+engine: {others / in_situ['extraction']:.0%})")
+    print(
+        f"stages other than extraction, generated pages: {(others + download) / in_situ['extraction']:.0%} "
+        f"of extraction (without download+engine: {others / in_situ['extraction']:.0%})"
+    )
     if real_stages:
         others = sum(v for k, v in real_stages.items() if k != "extraction")
-        print(f"stages other than extraction, real pages: {(others + download) / real_stages['extraction']:.0%} "
-              f"of extraction (without download+engine: {others / real_stages['extraction']:.0%})")
-    print(f"Scrapy alone, before any stage: {floor / in_situ['extraction']:.0%} of extraction on the generated pages"
-          + (f", {floor / real_stages['extraction']:.0%} on the real ones" if real_stages else ""))
+        print(
+            f"stages other than extraction, real pages: {(others + download) / real_stages['extraction']:.0%} "
+            f"of extraction (without download+engine: {others / real_stages['extraction']:.0%})"
+        )
+    print(
+        f"Scrapy alone, before any stage: {floor / in_situ['extraction']:.0%} of extraction on the generated pages"
+        + (f", {floor / real_stages['extraction']:.0%} on the real ones" if real_stages else "")
+    )
 
 
 if __name__ == "__main__":

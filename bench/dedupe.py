@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scraper.dedupe import NearDuplicateIndex, containment, signature  # noqa: E402
+from media_monitor.storage.minhash import NearDuplicateIndex, containment, signature
 
 
 def evaluate(lsh_thresholds=(0.2, 0.3, 0.5), containments=(0.5, 0.6, 0.7, 0.8, 0.85, 0.9)) -> None:
-    from scraper.samplesite.pairs import labelled_pairs
+    from media_monitor.samplesite.pairs import labelled_pairs
 
     pairs = labelled_pairs()
     sigs = {}
@@ -38,14 +38,18 @@ def evaluate(lsh_thresholds=(0.2, 0.3, 0.5), containments=(0.5, 0.6, 0.7, 0.8, 0
             if text not in sigs:
                 sigs[text] = signature(text)
     positives = [p for p in pairs if p.copy]
-    print(f"{len(pairs)} pairs: {len(positives)} copies, {len(pairs) - len(positives)} negatives "
-          f"({sum(p.same_day for p in pairs)} different reports of the same day)")
+    print(
+        f"{len(pairs)} pairs: {len(positives)} copies, {len(pairs) - len(positives)} negatives "
+        f"({sum(p.same_day for p in pairs)} different reports of the same day)"
+    )
     scores = defaultdict(list)
     for p in pairs:
         scores[(p.copy, p.kind)].append(containment(sigs[p.a], sigs[p.b]))
     print("\nestimated containment by kind: min / median / max")
     for (copy, kind), values in sorted(scores.items()):
-        print(f"  {'copy' if copy else 'not '} {kind:<34} {min(values):.2f} / {statistics.median(values):.2f} / {max(values):.2f}")
+        print(
+            f"  {'copy' if copy else 'not '} {kind:<34} {min(values):.2f} / {statistics.median(values):.2f} / {max(values):.2f}"
+        )
     print("\nLSH  containment  precision  recall  false merges (same day)")
     for lsh in lsh_thresholds:
         candidates = []
@@ -55,7 +59,7 @@ def evaluate(lsh_thresholds=(0.2, 0.3, 0.5), containments=(0.5, 0.6, 0.7, 0.8, 0
             candidates.append(index.best_match(sigs[p.b]))
         for minimum in containments:
             tp = fp = fn = same_day_fp = 0
-            for p, match in zip(pairs, candidates):
+            for p, match in zip(pairs, candidates, strict=False):
                 found = match is not None and match[1] >= minimum
                 tp += found and p.copy
                 fp += found and not p.copy
@@ -81,23 +85,40 @@ def synthetic_text(n: int) -> str:
 def scale(count: int) -> None:
     from scrapy.utils.test import get_crawler
 
-    from scraper.items import ArticleItem
-    from scraper.normalise.text import comparison_key, content_hash
-    from scraper.pipelines import DedupePipeline, StorePipeline, TextSignaturePipeline
-    from scraper.sources import Outlet
-    from scraper.store import ArticleStore
-    from spiders.base import OutletSpider
+    from media_monitor.config.sources import Outlet
+    from media_monitor.items import ArticleItem
+    from media_monitor.normalise.text import comparison_key, content_hash
+    from media_monitor.pipelines.dedupe import DedupePipeline
+    from media_monitor.pipelines.signature import TextSignaturePipeline
+    from media_monitor.pipelines.store import StorePipeline
+    from media_monitor.spiders.base import OutletSpider
+    from media_monitor.storage.store import ArticleStore
 
-    outlet = Outlet(name="bench", title="Bench", homepage="https://bench.example/", language="en",
-                    country="GE", timezone="UTC", feeds=("https://bench.example/feed",))
+    outlet = Outlet(
+        name="bench",
+        title="Bench",
+        homepage="https://bench.example/",
+        language="en",
+        country="GE",
+        timezone="UTC",
+        feeds=("https://bench.example/feed",),
+    )
+
     def item(n: int) -> ArticleItem:
         text = synthetic_text(n)
         return ArticleItem(
-            outlet="bench", url=f"https://bench.example/{n}", canonical_url=f"https://bench.example/{n}",
-            fetched_at="2024-06-20T12:00:00+00:00", title=f"Story {n}", title_key=comparison_key(f"Story {n}"),
-            text=text, word_count=len(text.split()), content_hash=content_hash(text),
+            outlet="bench",
+            url=f"https://bench.example/{n}",
+            canonical_url=f"https://bench.example/{n}",
+            fetched_at="2024-06-20T12:00:00+00:00",
+            title=f"Story {n}",
+            title_key=comparison_key(f"Story {n}"),
+            text=text,
+            word_count=len(text.split()),
+            content_hash=content_hash(text),
             met_urls=[f"https://bench.example/{n}"],
-            published_at=f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:00:00Z")
+            published_at=f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}T{n % 24:02d}:00:00Z",
+        )
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
@@ -128,12 +149,16 @@ def scale(count: int) -> None:
         joined = store.db.execute("select count(*) from articles where cluster_id != id").fetchone()[0]
         store.release()
     first, last = marks[count // 10], marks[count]
-    print(f"{count} articles: {last[0] / count * 1000:.3f} ms per article "
-          f"({last[1] / count * 1000:.3f} ms CPU); first {count // 10}: {first[0] / (count // 10) * 1000:.3f} ms; "
-          f"last {count - count // 10}: {(last[0] - first[0]) / (count - count // 10) * 1000:.3f} ms")
-    print(f"peak memory {peak_mb:.0f} MB; index rebuilt from {len(index.signatures)} stored signatures in "
-          f"{rebuild:.2f} s ({rebuild / len(index.signatures) * 10_000:.2f} s per 10,000); {joined} articles joined "
-          f"an earlier one's cluster ({count // 10 - 1} copies were generated)")
+    print(
+        f"{count} articles: {last[0] / count * 1000:.3f} ms per article "
+        f"({last[1] / count * 1000:.3f} ms CPU); first {count // 10}: {first[0] / (count // 10) * 1000:.3f} ms; "
+        f"last {count - count // 10}: {(last[0] - first[0]) / (count - count // 10) * 1000:.3f} ms"
+    )
+    print(
+        f"peak memory {peak_mb:.0f} MB; index rebuilt from {len(index.signatures)} stored signatures in "
+        f"{rebuild:.2f} s ({rebuild / len(index.signatures) * 10_000:.2f} s per 10,000); {joined} articles joined "
+        f"an earlier one's cluster ({count // 10 - 1} copies were generated)"
+    )
 
 
 def main() -> None:

@@ -6,8 +6,8 @@
     python bench/extraction.py --show-misses title  # list the pages a field missed (ours)
 
 "Ours" is exactly what a crawl stores: each page's bytes are decoded by Scrapy
-(``HtmlResponse(...).text``, as a spider gets them), then ``scraper.extract.extract_page`` and
-``scraper.normalise.article.normalise_article`` run on them with ``raw`` built as
+(``HtmlResponse(...).text``, as a spider gets them), then ``media_monitor.extraction.page.extract_page`` and
+``media_monitor.normalise.article.normalise_article`` run on them with ``raw`` built as
 ``spiders/base.py`` ``parse_article`` builds it (page values + url + fetched_at). Times cover
 extraction and normalisation (language detection and date parsing included) per page, in this
 one process pinned to one core; Scrapy's decoding is not timed. "trafilatura" is
@@ -48,7 +48,7 @@ import statistics
 import sys
 import time
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,8 +57,8 @@ sys.path.insert(0, str(ROOT))
 import trafilatura  # noqa: E402
 from scrapy.http import HtmlResponse  # noqa: E402
 
-from scraper.extract import extract_page  # noqa: E402
-from scraper.normalise.article import normalise_article  # noqa: E402
+from media_monitor.extraction.page import extract_page  # noqa: E402
+from media_monitor.normalise.article import normalise_article  # noqa: E402
 
 DEFAULT_TRAFILATURA = ROOT.parent / "shared" / "realpages" / "trafilatura"
 DEFAULT_AEB = ROOT.parent / "shared" / "realpages" / "article-extraction-benchmark"
@@ -97,7 +97,7 @@ def local_date(record: dict) -> str | None:
     """YYYY-MM-DD of the publication time in the page's own offset."""
     if not record.get("published_at"):
         return None
-    utc = datetime.strptime(record["published_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    utc = datetime.strptime(record["published_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     offset = record.get("published_offset") or "+00:00"
     sign = -1 if offset.startswith("-") else 1
     hours, minutes = (int(x) for x in offset[1:].split(":"))
@@ -113,14 +113,14 @@ class Tally:
 
     def score(self, field: str, ok: bool, n: int = 1, hit: int | None = None, miss=None) -> None:
         self.totals[field] += n
-        self.hits[field] += (int(ok) if hit is None else hit)
+        self.hits[field] += int(ok) if hit is None else hit
         if miss is not None and (not ok if hit is None else hit < n):
             self.misses[field].append(miss)
 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def time_row(times: list[float]) -> str:
@@ -144,11 +144,21 @@ def score_trafilatura_page(tally: Tally, truth: dict, title, date, authors: str 
         tally.score("author", names_agree(authors, gold), miss=(truth["file"], authors, gold))
         tally.score("author, strict", norm(authors) == norm(gold), miss=(truth["file"], authors, gold))
     found = [s for s in truth["with"] if norm(s) in textn]
-    tally.score("with", True, len(truth["with"]), len(found),
-                miss=(truth["file"], [s for s in truth["with"] if norm(s) not in textn]))
+    tally.score(
+        "with",
+        True,
+        len(truth["with"]),
+        len(found),
+        miss=(truth["file"], [s for s in truth["with"] if norm(s) not in textn]),
+    )
     absent = [s for s in truth["without"] if norm(s) not in textn]
-    tally.score("without", True, len(truth["without"]), len(absent),
-                miss=(truth["file"], [s for s in truth["without"] if norm(s) in textn]))
+    tally.score(
+        "without",
+        True,
+        len(truth["without"]),
+        len(absent),
+        miss=(truth["file"], [s for s in truth["without"] if norm(s) in textn]),
+    )
 
 
 def trafilatura_set(folder: Path) -> list[tuple[str, dict, Path]] | None:
@@ -177,12 +187,26 @@ def bench_trafilatura_set(folder: Path, fetched_at: str, show: str | None, limit
         html = decode(path.read_bytes(), url)
         record, elapsed = run_ours(html, url, fetched_at)
         ours.times.append(elapsed)
-        score_trafilatura_page(ours, truth, record["title"], local_date(record),
-                               "; ".join(record["authors"]) or None, record["text"], "ours")
+        score_trafilatura_page(
+            ours,
+            truth,
+            record["title"],
+            local_date(record),
+            "; ".join(record["authors"]) or None,
+            record["text"],
+            "ours",
+        )
         data, elapsed = run_trafilatura(html, url)
         theirs.times.append(elapsed)
-        score_trafilatura_page(theirs, truth, data.get("title"), (data.get("date") or "")[:10] or None,
-                               data.get("author"), data.get("text") or "", "trafilatura")
+        score_trafilatura_page(
+            theirs,
+            truth,
+            data.get("title"),
+            (data.get("date") or "")[:10] or None,
+            data.get("author"),
+            data.get("text") or "",
+            "trafilatura",
+        )
     print(f"\n== trafilatura evaluation set: {folder} ({len(pages)} pages present)")
     print(f"{'field':<15} {'ours':>18} {'trafilatura':>18}")
     for field in FIELDS:
@@ -204,9 +228,11 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 def shingle_tp_fp_fn(true: str, pred: str, n: int = 4) -> tuple[float, float, float]:
     """scrapinghub/article-extraction-benchmark evaluate.py string_shingle_matching."""
+
     def shingles(text: str) -> Counter:
         tokens = _TOKEN.findall(text or "")
-        return Counter(tuple(tokens[i:i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i:i + n])
+        return Counter(tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i : i + n])
+
     t, p = shingles(true), shingles(pred)
     tp = sum((t & p).values())
     fp = sum((p - t).values())
@@ -224,11 +250,13 @@ def bag_tp_fp_fn(true: str, pred: str) -> tuple[float, float, float]:
 
 def prf(rows: list[tuple[float, float, float]]) -> tuple[float, float, float]:
     """evaluate.py metrics_from_tp_fp_fns: mean precision, mean recall, F1 of the means."""
+
     def precision(tp, fp, fn):
         return 1.0 if fp == fn == 0 else 0.0 if tp == fp == 0 else tp / (tp + fp)
 
     def recall(tp, fp, fn):
         return 1.0 if fp == fn == 0 else 0.0 if tp == fn == 0 else tp / (tp + fn)
+
     p = statistics.mean(precision(*r) for r in rows if r[0] + r[1] > 0)
     r = statistics.mean(recall(*r) for r in rows if r[0] + r[2] > 0)
     return p, r, 2 * p * r / (p + r) if p + r else 0.0
@@ -260,18 +288,23 @@ def bench_aeb(folder: Path, fetched_at: str, limit: int | None) -> dict | None:
         p, r, f = prf(shingle)
         _, _, fb = prf(bag)
         result[name] = (p, r, f, fb, times)
-        print(f"{name:<12} precision {p:.4f}  recall {r:.4f}  F1 {f:.4f}   (bag-of-tokens F1 {fb:.4f});  {time_row(times)}")
+        print(
+            f"{name:<12} precision {p:.4f}  recall {r:.4f}  F1 {f:.4f}   (bag-of-tokens F1 {fb:.4f});  {time_row(times)}"
+        )
     return result
 
 
 def bench_languages(path: Path) -> None:
-    from scraper.normalise.language import detect_language
+    from media_monitor.normalise.language import detect_language
 
     if not path.is_file():
         print(f"skipped: labelled language texts not found ({path})")
         return
-    rows = [line.split("\t", 2) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")]
+    rows = [
+        line.split("\t", 2)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     for kind in ("headline", "body"):
         subset = [(label, text) for label, k, text in rows if k == kind]
         matrix: dict[str, Counter] = defaultdict(Counter)
@@ -280,8 +313,10 @@ def bench_languages(path: Path) -> None:
         labels = sorted(matrix)
         predicted = sorted({p for c in matrix.values() for p in c} | set(labels))
         correct = sum(matrix[label][label] for label in labels)
-        print(f"\n== language, {kind}s: {correct}/{len(subset)} = {correct / len(subset):.1%} "
-              "(no declared or outlet language given)")
+        print(
+            f"\n== language, {kind}s: {correct}/{len(subset)} = {correct / len(subset):.1%} "
+            "(no declared or outlet language given)"
+        )
         print("true\\pred " + " ".join(f"{p:>4}" for p in predicted))
         for label in labels:
             print(f"{label:<9} " + " ".join(f"{matrix[label][p] or '.':>4}" for p in predicted))
@@ -291,8 +326,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--trafilatura-set", type=Path, default=DEFAULT_TRAFILATURA)
     parser.add_argument("--aeb-set", type=Path, default=DEFAULT_AEB)
-    parser.add_argument("--languages", nargs="?", const=DEFAULT_LANGUAGES, type=Path,
-                        help="only the language confusion matrix over a labelled TSV")
+    parser.add_argument(
+        "--languages",
+        nargs="?",
+        const=DEFAULT_LANGUAGES,
+        type=Path,
+        help="only the language confusion matrix over a labelled TSV",
+    )
     parser.add_argument("--show-misses", choices=FIELDS)
     parser.add_argument("--limit", type=int, help="first N pages of each set (quick checks)")
     args = parser.parse_args()
@@ -301,7 +341,7 @@ def main() -> None:
     if args.languages:
         bench_languages(args.languages)
         return
-    fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
     # warm up lazy imports and caches (dateparser, langdetect profiles) outside the timings
     run_ours("<html><body><p>Warm up text, 17 April 2024.</p></body></html>", "https://example.org/", fetched_at)
     run_trafilatura("<html><body><p>Warm up text.</p></body></html>", "https://example.org/")

@@ -29,7 +29,7 @@ def crawl_pages(base: str, count: int) -> None:
     import scrapy
     from scrapy.crawler import CrawlerProcess
 
-    from scraper import settings as project
+    from media_monitor import settings as project
 
     class BareSpider(scrapy.Spider):
         name = "bare"
@@ -41,12 +41,19 @@ def crawl_pages(base: str, count: int) -> None:
         def parse(self, response):
             return None
 
-    process = CrawlerProcess({
-        "LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False, "ROBOTSTXT_OBEY": False,
-        "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
-        "CONCURRENT_ITEMS": project.CONCURRENT_ITEMS, "COOKIES_ENABLED": project.COOKIES_ENABLED,
-        "USER_AGENT": project.USER_AGENT,
-    })
+    process = CrawlerProcess(
+        {
+            "LOG_LEVEL": "WARNING",
+            "TELNETCONSOLE_ENABLED": False,
+            "ROBOTSTXT_OBEY": False,
+            "AUTOTHROTTLE_ENABLED": False,
+            "CONCURRENT_REQUESTS": 16,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+            "CONCURRENT_ITEMS": project.CONCURRENT_ITEMS,
+            "COOKIES_ENABLED": project.COOKIES_ENABLED,
+            "USER_AGENT": project.USER_AGENT,
+        }
+    )
     process.crawl(BareSpider)
     process.start()
 
@@ -69,14 +76,16 @@ def main() -> None:
     if sys.argv[1:2] == ["--fetch"]:
         crawl_pages(sys.argv[2], int(sys.argv[3]))
         return
-    from scraper.samplesite.generated import GeneratedSite
+    from media_monitor.samplesite.generated import GeneratedSite
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=2000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, GeneratedSite(args.articles, prerender_to=Path(tmp)) as site:
-        print(f"Scrapy alone: {cpu_per_page(site.base, args.articles) * 1000:.2f} ms CPU a page "
-              f"({args.articles} generated pages fetched and dropped, start-up apart)")
+        print(
+            f"Scrapy alone: {cpu_per_page(site.base, args.articles) * 1000:.2f} ms CPU a page "
+            f"({args.articles} generated pages fetched and dropped, start-up apart)"
+        )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 ``open_database`` is the only way the project opens its SQLite file: it sets WAL (readers such
 as Datasette never block the crawl's writes), a busy timeout, foreign keys, and brings the
-schema up to date through the versioned migrations in ``db.migrations``.
+schema up to date through the versioned migrations in ``media_monitor.db.migrations``.
 """
 
 from __future__ import annotations
@@ -10,27 +10,26 @@ from __future__ import annotations
 import importlib
 import os
 import pkgutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
 
-from db import migrations
+from media_monitor.db import migrations
 
 METADATA = Path(__file__).parent / "metadata.yaml"
+DATA_DICTIONARY = Path(__file__).parent / "data-dictionary.md"  # served at /-/data-dictionary
 BUSY_TIMEOUT_MS = 30_000
 
 
 def _migrations() -> list[tuple[str, object]]:
     names = sorted(m.name for m in pkgutil.iter_modules(migrations.__path__) if m.name[:1] == "m")
-    return [(name, importlib.import_module(f"db.migrations.{name}")) for name in names]
+    return [(name, importlib.import_module(f"media_monitor.db.migrations.{name}")) for name in names]
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations not yet applied; return their names."""
-    db["schema_migrations"].create(
-        {"name": str, "applied_at": str}, pk="name", if_not_exists=True
-    )
+    db["schema_migrations"].create({"name": str, "applied_at": str}, pk="name", if_not_exists=True)
     done = {row["name"] for row in db["schema_migrations"].rows}
     applied = []
     for name, module in _migrations():
@@ -39,7 +38,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
         with db.conn:
             module.migrate(db)
             db["schema_migrations"].insert(
-                {"name": name, "applied_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                {"name": name, "applied_at": datetime.now(UTC).isoformat(timespec="seconds")}
             )
         applied.append(name)
     return applied

@@ -1,3 +1,3 @@
-from scraper.cli import cli
+from media_monitor.cli import cli
 
 cli()

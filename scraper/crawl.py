@@ -12,10 +12,10 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from scraper.locks import OutletLock, lock_folder
-from scraper.sources import load_sources, sources_path
-from scraper.store import ArticleStore
-from scraper.topic import load_topic
+from media_monitor.config.sources import load_sources, sources_path
+from media_monitor.crawling.locks import OutletLock, lock_folder
+from media_monitor.storage.store import ArticleStore
+from media_monitor.story.topic import load_topic
 
 GDELT = "gdelt"
 logger = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class CrawlJob:
         return self.gdelt if self.gdelt is not None else bool(self.since or self.until)
 
     def settings(self) -> Settings:
-        os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "scraper.settings")
+        os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "media_monitor.settings")
         settings = get_project_settings()
         values = {
             "MONITOR_DB": str(self.db),
@@ -63,7 +63,7 @@ def run_crawl(job: CrawlJob) -> int | None:
     """Crawl the job's outlets; return the run's id, or None when every outlet is being crawled
     by another process. Runs Twisted's reactor: once per process.
 
-    Each outlet is locked for the crawl (see ``scraper.locks``). SIGINT/SIGTERM stop it
+    Each outlet is locked for the crawl (see ``media_monitor.crawling.locks``). SIGINT/SIGTERM stop it
     gracefully: requests in flight finish, their items are stored, and the run is recorded as
     ``interrupted``; with ``job_dir`` the next crawl resumes the rest.
     """
@@ -79,7 +79,9 @@ def run_crawl(job: CrawlJob) -> int | None:
     for name, lock in locks.items():
         if not lock.acquire():
             holder = lock.holder() or {}
-            logger.warning("%s is being crawled by process %s on %s: skipped", name, holder.get("pid"), holder.get("host"))
+            logger.warning(
+                "%s is being crawled by process %s on %s: skipped", name, holder.get("pid"), holder.get("host")
+            )
     spiders = [name for name in spiders if locks[name].held]
     if not spiders:
         return None

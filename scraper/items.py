@@ -41,7 +41,7 @@ class ArticleItem(scrapy.Item):
     article_id = scrapy.Field()  # the stored row this item created or updates
     replaces_original = scrapy.Field()  # a stored original this earlier-published copy displaces
     url_key = scrapy.Field()  # the identity of the page, whatever the URL's spelling
-    text_signature = scrapy.Field()  # MinHash of the text (scraper.dedupe.Signature)
+    text_signature = scrapy.Field()  # MinHash of the text (media_monitor.storage.minhash.Signature)
     cluster_id = scrapy.Field()  # syndication group; None until stored alone
     match = scrapy.Field()  # (article id, method, similarity) of the article this one copies
     outcome = scrapy.Field()  # why a stage dropped it: empty, outside_window, off_topic, duplicate

@@ -3,13 +3,13 @@ AutoThrottle, few requests per domain. `monitor crawl --set KEY=VALUE` overrides
 
 import os
 
-from scraper import __version__
+from media_monitor import __version__
 
 BOT_NAME = "media-monitor"
-SPIDER_MODULES = ["spiders"]
-NEWSPIDER_MODULE = "spiders"
-SPIDER_LOADER_CLASS = "scraper.spiderloader.OutletSpiderLoader"
-LOG_FORMATTER = "scraper.logformatter.MonitorLogFormatter"
+SPIDER_MODULES = ["media_monitor.spiders"]
+NEWSPIDER_MODULE = "media_monitor.spiders"
+SPIDER_LOADER_CLASS = "media_monitor.spiders.loader.OutletSpiderLoader"
+LOG_FORMATTER = "media_monitor.crawling.logformatter.MonitorLogFormatter"
 
 # Who we are and how to reach the operator: set MONITOR_CONTACT to a URL or an e-mail address.
 MONITOR_CONTACT = os.environ.get("MONITOR_CONTACT", "no contact configured")
@@ -41,7 +41,7 @@ MONITOR_SOURCES = os.environ.get("MONITOR_SOURCES")  # None: the bundled sources
 MONITOR_TOPIC = os.environ.get("MONITOR_TOPIC")  # None: the bundled default topic
 MONITOR_TOPIC_FILTER = True  # False keeps off-topic articles (still scored)
 MONITOR_CRAWL_RUN_ID = None  # set by `monitor crawl`; a bare `scrapy crawl` opens its own run
-MONITOR_POLL_INTERVAL = 3600.0  # seconds: the base pace of `monitor schedule` (see scraper/health.py)
+MONITOR_POLL_INTERVAL = 3600.0  # seconds: the base pace of `monitor schedule` (see scraper/storage/health.py)
 MONITOR_MIN_WORDS = 30  # fewer words than this is a page without an article (counted as failed)
 MONITOR_BATCH_SIZE = 50  # articles per write transaction
 MONITOR_TITLE_WINDOW_DAYS = 7  # same outlet + same title within this window is a duplicate
@@ -64,43 +64,43 @@ MONITOR_GDELT_MAX_RECORDS = 250  # True downloads article pages again even when 
 
 DOWNLOADER_MIDDLEWARES = {
     # First of all: no scheme but http(s), no unconfigured loopback or private address.
-    "scraper.safety.SafeRequests": 40,
+    "media_monitor.crawling.safety.SafeRequests": 40,
     # Before robots.txt and the cache: a known article URL costs no request at all.
-    "scraper.urlmemory.UrlMemory": 50,
-    # Faults (scraper/middlewares.py, docs/reliability.md), each just outside the Scrapy
+    "media_monitor.crawling.urlmemory.UrlMemory": 50,
+    # Faults (scraper/crawling/faults.py, docs/reliability.md), each just outside the Scrapy
     # middleware whose responses it must see first: RetryMiddleware (550),
     # HttpCompressionMiddleware (590), RedirectMiddleware (600).
-    "scraper.middlewares.RetryAfter": 555,
-    "scraper.middlewares.TruncatedBody": 595,
-    "scraper.middlewares.RedirectGuard": 610,
+    "media_monitor.crawling.faults.RetryAfter": 555,
+    "media_monitor.crawling.faults.TruncatedBody": 595,
+    "media_monitor.crawling.faults.RedirectGuard": 610,
 }
-EXTENSIONS = {"scraper.heap.FreezeStartupHeap": 900}
+EXTENSIONS = {"media_monitor.crawling.heap.FreezeStartupHeap": 900}
 # Nearest the spider: a known article URL is dropped as the spider yields it.
-SPIDER_MIDDLEWARES = {"scraper.urlmemory.SkipKnownUrls": 950}
+SPIDER_MIDDLEWARES = {"media_monitor.crawling.urlmemory.SkipKnownUrls": 950}
 # Faults and safety. A 429/503 with Retry-After waits that long before the retry, at most this.
 MONITOR_MAX_RETRY_AFTER = 60
 # Host names, addresses or networks (e.g. "10.1.0.0/16") the crawler may reach although they
 # are private, besides the hosts of the sources file and of MONITOR_GDELT_URL.
 MONITOR_PRIVATE_HOSTS: list[str] = []
 # Scrapy's caching resolver, refusing names that resolve to unconfigured private addresses.
-TWISTED_DNS_RESOLVER = "scraper.safety.SafeResolver"
+TWISTED_DNS_RESOLVER = "media_monitor.crawling.safety.SafeResolver"
 # Feeds, sitemaps and listings are cached and revalidated with a conditional GET (ETag,
 # Last-Modified): an unchanged feed costs one small 304. Article pages are never cached.
 HTTPCACHE_ENABLED = True
-HTTPCACHE_POLICY = "scraper.httpcache.RevalidateSourcesPolicy"
+HTTPCACHE_POLICY = "media_monitor.crawling.httpcache.RevalidateSourcesPolicy"
 HTTPCACHE_IGNORE_HTTP_CODES = [301, 302, 303, 307, 308, 404, 410, 429, 500, 502, 503, 504]
 
 # Normalise -> window -> topic -> dedupe -> store.
 ITEM_PIPELINES = {
-    "scraper.pipelines.NormalisePipeline": 100,
-    "scraper.pipelines.WindowPipeline": 150,
-    "scraper.pipelines.TopicPipeline": 200,
-    "scraper.pipelines.TextSignaturePipeline": 250,
-    "scraper.pipelines.DedupePipeline": 300,
-    "scraper.pipelines.StorePipeline": 400,
+    "media_monitor.pipelines.normalise.NormalisePipeline": 100,
+    "media_monitor.pipelines.window.WindowPipeline": 150,
+    "media_monitor.pipelines.topic.TopicPipeline": 200,
+    "media_monitor.pipelines.signature.TextSignaturePipeline": 250,
+    "media_monitor.pipelines.dedupe.DedupePipeline": 300,
+    "media_monitor.pipelines.store.StorePipeline": 400,
 }
 
-# Scale-out (`monitor worker` / `monitor ingest`, scraper/distributed.py): off unless REDIS_URL
+# Scale-out (`monitor worker` / `monitor ingest`, scraper/scaleout/distributed.py): off unless REDIS_URL
 # is set; the worker command sets the scrapy-redis scheduler and dupefilter itself.
 REDIS_URL = os.environ.get("MONITOR_REDIS_URL")
 MONITOR_REDIS_PREFIX = os.environ.get("MONITOR_REDIS_PREFIX", "monitor")  # namespace of every key

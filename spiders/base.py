@@ -15,51 +15,26 @@ with ``name`` set to the outlet's name, overriding a hook: ``article_requests`` 
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from functools import cached_property
-from typing import Any, Iterable
+from typing import Any
 from xml.sax import SAXException
 
 import feedparser
 import scrapy
 from lxml import etree
-from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.gz import gunzip
 
-from scraper.encoding import response_text
-from scraper.extract import extract_page
-from scraper.items import ArticleItem
-from scraper.middlewares import CountedFailure, describe
-from scraper.sources import Listing, Outlet, compile_selector
-from scraper.window import DateWindow, days_in
-
-# Request meta: an article page (skipped when already known, never HTTP-cached) or a source
-# (feed, sitemap, listing: revalidated with a conditional GET).
-ARTICLE = "monitor_article"
-SOURCE = "monitor_source"
-
-# IgnoreRequest messages of Scrapy's that are failures to count, not skips (robots.txt, the
-# UrlMemory's "already known"/"requested by another spider" skips stay uncounted).
-FAILED_IGNORES = ("max redirections reached", "Filtered offsite request")
-
-
-def counted_failure(failure) -> bool:
-    """Does a request's failure count as failed? Errors and HTTP errors do; of the
-    ``IgnoreRequest`` family only redirect loops and offsite redirects, unsafe URLs and broken
-    responses do (``scraper.middlewares.CountedFailure``, Scrapy's redirect limit)."""
-    if not failure.check(IgnoreRequest) or failure.check(HttpError, CountedFailure):
-        return True
-    return str(failure.value).startswith(FAILED_IGNORES)
-
-
-def failure_reason(failure) -> str:
-    """A short, readable cause of a failed request, for the log line."""
-    if failure.check(HttpError):
-        return f"HTTP {failure.value.response.status}"
-    if failure.check(IgnoreRequest):
-        return str(failure.value) or type(failure.value).__name__
-    return describe(failure.value)
+from media_monitor.config.sources import Listing, Outlet
+from media_monitor.crawling.failures import counted_failure, failure_reason
+from media_monitor.crawling.requestmeta import ARTICLE, SOURCE
+from media_monitor.extraction.encoding import response_text
+from media_monitor.extraction.page import extract_page
+from media_monitor.extraction.selectors import compile_selector
+from media_monitor.items import ArticleItem
+from media_monitor.story.window import DateWindow, days_in
 
 
 class ArticleSpider(scrapy.Spider):
@@ -74,8 +49,11 @@ class ArticleSpider(scrapy.Spider):
     def run_tallies(self, stats: dict) -> Iterable[tuple[str, dict, int]]:
         """(outlet, its ``monitor/…`` counters, its number of sources) for each outlet whose
         part of the crawl run this spider did: its own."""
-        yield self.name, {k.removeprefix("monitor/"): v for k, v in stats.items() if k.startswith("monitor/")}, \
-            self.source_count
+        yield (
+            self.name,
+            {k.removeprefix("monitor/"): v for k, v in stats.items() if k.startswith("monitor/")},
+            self.source_count,
+        )
 
     @property
     def source_count(self) -> int:
@@ -88,20 +66,24 @@ class ArticleSpider(scrapy.Spider):
 
     @cached_property
     def started_at(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def outside_window(self, raw_date: str | None, lastmod: str | None = None) -> bool:
         """Does the source date this entry outside the window? Unknown dates are not outside."""
         tz = self.outlet.timezone
-        return (self.window.excludes_raw(raw_date, tz, self.started_at)
-                or self.window.modified_before(lastmod, tz, self.started_at))
+        return self.window.excludes_raw(raw_date, tz, self.started_at) or self.window.modified_before(
+            lastmod, tz, self.started_at
+        )
 
     def article_requests(self, url: str, hints: dict[str, Any]) -> Iterable[scrapy.Request]:
         """Hook: the requests for one linked article (override to rewrite or filter links)."""
         self.count("links_listed")
         yield scrapy.Request(
-            url, callback=self.parse_article, errback=self.article_failed,
-            cb_kwargs={"hints": hints}, meta={ARTICLE: True, "dont_cache": True},
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"hints": hints},
+            meta={ARTICLE: True, "dont_cache": True},
         )
 
     def source_request(self, url: str, callback, **meta) -> scrapy.Request:
@@ -117,7 +99,7 @@ class ArticleSpider(scrapy.Spider):
             outlet=hints.get("outlet") or self.outlet.name,
             url=response.url,
             met_urls=[*response.meta.get("redirect_urls", []), response.url],
-            fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
             feed_title=hints.get("title"),
             feed_published=hints.get("published"),
             feed_guid=hints.get("guid"),
@@ -167,8 +149,9 @@ class FeedSpider(ArticleSpider):
             return
         if malformed:
             self.count("feeds_malformed")
-            self.logger.warning("Malformed feed, %d entries read anyway: %s (%s)",
-                                len(feed.entries), response.url, feed.bozo_exception)
+            self.logger.warning(
+                "Malformed feed, %d entries read anyway: %s (%s)", len(feed.entries), response.url, feed.bozo_exception
+            )
         self.count("feed_entries", len(feed.entries))
         for entry in feed.entries:
             link = entry.get("link")
@@ -257,16 +240,20 @@ class ListingSpider(ArticleSpider):
     def listing_requests(self) -> Iterable[scrapy.Request]:
         for number, listing in enumerate(self.outlet.listings):
             if "{date}" in listing.url:
-                today = datetime.now(timezone.utc).date()
+                today = datetime.now(UTC).date()
                 for day in days_in(self.window, today):
                     yield self._listing_page(listing, number, day=day)
             else:
                 yield self._listing_page(listing, number, page=listing.first_page)
 
-    def _listing_page(self, listing: Listing, number: int, page: int | None = None,
-                      day: date | None = None) -> scrapy.Request:
-        url = listing.url.replace("{page}", str(page)) if page is not None else \
-            listing.url.replace("{date}", day.strftime(listing.date_format))
+    def _listing_page(
+        self, listing: Listing, number: int, page: int | None = None, day: date | None = None
+    ) -> scrapy.Request:
+        url = (
+            listing.url.replace("{page}", str(page))
+            if page is not None
+            else listing.url.replace("{date}", day.strftime(listing.date_format))
+        )
         request = self.source_request(url, self.parse_listing, listing=number, page=page)
         if page is not None and page > listing.first_page:
             request.errback = self.listing_ended  # running past the last page is no failure

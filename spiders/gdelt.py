@@ -11,29 +11,40 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Iterable
 from urllib.parse import urlencode, urlsplit
 
 import scrapy
 
-from scraper.normalise.urls import site_of
-from scraper.sources import Outlet, load_sources
-from scraper.topic import load_topic
-from spiders.base import ArticleSpider
+from media_monitor.config.sources import Outlet, load_sources
+from media_monitor.normalise.urls import site_of
+from media_monitor.spiders.base import ArticleSpider
+from media_monitor.story.topic import load_topic
 
 # GDELT names languages in English; these are the ones a discovered outlet most likely uses.
 GDELT_LANGUAGES = {
-    "english": "en", "russian": "ru", "armenian": "hy", "azerbaijani": "az", "georgian": "ka",
-    "turkish": "tr", "ukrainian": "uk", "french": "fr", "german": "de", "spanish": "es",
-    "arabic": "ar", "persian": "fa", "italian": "it", "polish": "pl",
+    "english": "en",
+    "russian": "ru",
+    "armenian": "hy",
+    "azerbaijani": "az",
+    "georgian": "ka",
+    "turkish": "tr",
+    "ukrainian": "uk",
+    "french": "fr",
+    "german": "de",
+    "spanish": "es",
+    "arabic": "ar",
+    "persian": "fa",
+    "italian": "it",
+    "polish": "pl",
 }
 
 
 def _gdelt_time(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y%m%d%H%M%S")
+    return moment.astimezone(UTC).strftime("%Y%m%d%H%M%S")
 
 
 def _seen_iso(seendate: str) -> str | None:
@@ -48,9 +59,12 @@ def discovered_outlet(url: str, language: str | None) -> Outlet:
     name = re.sub(r"[^a-z0-9]+", "_", site_of(url) or host).strip("_")
     return Outlet(
         name=name if name[:1].isalpha() else f"site_{name}",
-        title=host, homepage=f"{parts.scheme}://{parts.netloc}/",
+        title=host,
+        homepage=f"{parts.scheme}://{parts.netloc}/",
         language=GDELT_LANGUAGES.get((language or "").lower(), "en"),
-        country="", timezone="UTC", discovered=True,
+        country="",
+        timezone="UTC",
+        discovered=True,
     )
 
 
@@ -131,8 +145,15 @@ class GdeltSpider(ArticleSpider):
         maxrecords = self.settings.getint("MONITOR_GDELT_MAX_RECORDS")
         for query in self.topic.gdelt_queries:
             for start, end in self.chunks():
-                params = {"query": query, "mode": "ArtList", "format": "json", "maxrecords": maxrecords,
-                          "sort": "DateAsc", "startdatetime": _gdelt_time(start), "enddatetime": _gdelt_time(end)}
+                params = {
+                    "query": query,
+                    "mode": "ArtList",
+                    "format": "json",
+                    "maxrecords": maxrecords,
+                    "sort": "DateAsc",
+                    "startdatetime": _gdelt_time(start),
+                    "enddatetime": _gdelt_time(end),
+                }
                 yield self.source_request(f"{api}?{urlencode(params)}", self.parse_api, maxrecords=maxrecords)
 
     def parse_api(self, response):
@@ -151,6 +172,10 @@ class GdeltSpider(ArticleSpider):
             if not url or urlsplit(url).scheme not in ("http", "https"):
                 continue
             outlet = self.attribute(url, article.get("language"))
-            hints = {"title": article.get("title"), "published": _seen_iso(article.get("seendate")),
-                     "guid": None, "outlet": outlet.name}
+            hints = {
+                "title": article.get("title"),
+                "published": _seen_iso(article.get("seendate")),
+                "guid": None,
+                "outlet": outlet.name,
+            }
             yield from self.article_requests(url, hints)

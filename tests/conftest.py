@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from scraper.samplesite import SampleSite
-from scraper.samplesite.server import MANIFEST
+from media_monitor.samplesite import SampleSite
+from media_monitor.samplesite.server import MANIFEST
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = ["--set", "AUTOTHROTTLE_ENABLED=False", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
@@ -24,8 +24,11 @@ FAST = ["--set", "AUTOTHROTTLE_ENABLED=False", "--set", "CONCURRENT_REQUESTS_PER
 
 def run_monitor(*args: str, env: dict | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "scraper", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        [sys.executable, "-m", "media_monitor", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={**os.environ, **(env or {})},
     )
 

@@ -1,7 +1,7 @@
 import lxml.html
 import pytest
 
-from scraper.authors import (
+from media_monitor.extraction.authors import (
     byline_names,
     choose_authors,
     clean_author,
@@ -24,11 +24,17 @@ from scraper.authors import (
         ("Ann Smith | 5 min read", "Ann Smith"),
         ("Ann Smith - Chrome team", "Ann Smith"),
         # nobody
-        ("By", None), ("Artikel von", None), ("Posted on", None), ("admin", None),
-        ("Foto: Ingo Schneider", None), ("https://news.example/author/ann", None), ("@annsmith", None),
+        ("By", None),
+        ("Artikel von", None),
+        ("Posted on", None),
+        ("admin", None),
+        ("Foto: Ingo Schneider", None),
+        ("https://news.example/author/ann", None),
+        ("@annsmith", None),
         ("Subscribe to our newsletter and get the best stories of the week", None),
         ("Afficher mon profil complet", None),
-        ("Jose de la Cruz", "Jose de la Cruz"), ("fri.juli", "fri.juli"),
+        ("Jose de la Cruz", "Jose de la Cruz"),
+        ("fri.juli", "fri.juli"),
     ],
 )
 def test_clean_author(raw, name):
@@ -38,8 +44,10 @@ def test_clean_author(raw, name):
 @pytest.mark.parametrize(
     "text, names",
     [
-        ("Posted by Nathan Parker, Varun Khaneja, Eric Mill and Kiran C Nair - Chrome Safe Browsing team",
-         ["Nathan Parker", "Varun Khaneja", "Eric Mill", "Kiran C Nair"]),
+        (
+            "Posted by Nathan Parker, Varun Khaneja, Eric Mill and Kiran C Nair - Chrome Safe Browsing team",
+            ["Nathan Parker", "Varun Khaneja", "Eric Mill", "Kiran C Nair"],
+        ),
         ("Grant Tinsley, PhD", ["Grant Tinsley"]),
         ("Von Anna Müller und Peter Weber", ["Anna Müller", "Peter Weber"]),
     ],
@@ -50,44 +58,62 @@ def test_byline_names(text, names):
 
 def test_json_ld_author_by_reference():
     graph = {"#ann": {"@id": "#ann", "@type": "Person", "name": "Ann Smith"}}
-    assert json_ld_names([{"@id": "#ann"}, {"@type": "Person", "name": "Bob Jones"}, "Carol"], graph) == \
-        ["Ann Smith", "Bob Jones", "Carol"]
+    assert json_ld_names([{"@id": "#ann"}, {"@type": "Person", "name": "Bob Jones"}, "Carol"], graph) == [
+        "Ann Smith",
+        "Bob Jones",
+        "Carol",
+    ]
 
 
 @pytest.mark.parametrize(
     "body, names",
     [
-        ('<div class="comments"><span class="comment-author">Troll</span></div>'
-         '<p class="byline">By <a rel="author" href="/a/ann">Ann Smith</a></p>', ["Ann Smith"]),
+        (
+            '<div class="comments"><span class="comment-author">Troll</span></div>'
+            '<p class="byline">By <a rel="author" href="/a/ann">Ann Smith</a></p>',
+            ["Ann Smith"],
+        ),
         # "By" in one element, the name in the next
         ('<p><span class="sr-only">| By </span><span>Ann Smith</span> | <time>May 2</time></p>', ["Ann Smith"]),
         ('<header><h1>Masks stolen</h1><p class="credit">JIJI</p></header>', ["JIJI"]),
         # a picture's credit and the site's footer name nobody who wrote the article
-        ('<figure><img src="x.jpg"><figcaption class="credit">Reuters</figcaption></figure>'
-         '<footer><span class="site-credit">Proudly powered by WordPress</span></footer>', []),
+        (
+            '<figure><img src="x.jpg"><figcaption class="credit">Reuters</figcaption></figure>'
+            '<footer><span class="site-credit">Proudly powered by WordPress</span></footer>',
+            [],
+        ),
         # a blog's own post footer does carry the byline
         ('<div class="post-footer"><span class="post-author">Posted by T. V. Raman</span></div>', ["T. V. Raman"]),
         # "By" and the name's link in one element, whatever its class
         ('<address>By <a href="/author/tanderson/">Tim Anderson</a></address>', ["Tim Anderson"]),
         ('<p class="date">Erstellt von <a href="/author/fabian/">Fabian</a> am 6. Mai 2014</p>', ["Fabian"]),
         # a class that says Author with a capital (Plone's documentAuthor); Drupal's "submitted"
-        ('<div class="documentByLine"><span class="documentAuthor"><a href="/author/d">Dominique</a></span></div>',
-         ["Dominique"]),
-        ('<div class="submitted">Gespeichert von <span class="username">rasos</span> am 24. Juli 2017</div>',
-         ["rasos"]),
+        (
+            '<div class="documentByLine"><span class="documentAuthor"><a href="/author/d">Dominique</a></span></div>',
+            ["Dominique"],
+        ),
+        (
+            '<div class="submitted">Gespeichert von <span class="username">rasos</span> am 24. Juli 2017</div>',
+            ["rasos"],
+        ),
         # a label in its own element, the name in the next
         ('<dl><dt>Auteur</dt><dd><a href="/fr/staff/ug/">Uriel Gadessaud</a></dd></dl>', ["Uriel Gadessaud"]),
         # an element that is a byline by its words alone
         ('<span class="category">Posted by Konstantin</span>', ["Konstantin"]),
         ('<div class="longText"><p>Auteur : Kossivi Tiassou </p></div>', ["Kossivi Tiassou"]),
         # an author card: the name is what the picture's alt text repeats
-        ('<div class="author-info"><img alt="Inga Hoeltmann" src="i.jpg"><h3><a href="/in/ih">Inga Hoeltmann</a>'
-         '</h3><a href="/f">Follow</a><h4>Journalistin, Texterin und Moderatorin in Hamburg. Schreibt über '
-         'Arbeit, Hochzeiten und das Wendland.</h4></div>',
-         ["Inga Hoeltmann"]),
+        (
+            '<div class="author-info"><img alt="Inga Hoeltmann" src="i.jpg"><h3><a href="/in/ih">Inga Hoeltmann</a>'
+            '</h3><a href="/f">Follow</a><h4>Journalistin, Texterin und Moderatorin in Hamburg. Schreibt über '
+            "Arbeit, Hochzeiten und das Wendland.</h4></div>",
+            ["Inga Hoeltmann"],
+        ),
         # another article's teaser names its own author
-        ('<div class="module-teaser"><span>von </span><span><a href="/u/kb">KB_Redaktion</a></span></div>'
-         '<span class="user-name">von <span><a href="/u/m1">Marianne1</a></span></span>', ["Marianne1"]),
+        (
+            '<div class="module-teaser"><span>von </span><span><a href="/u/kb">KB_Redaktion</a></span></div>'
+            '<span class="user-name">von <span><a href="/u/m1">Marianne1</a></span></span>',
+            ["Marianne1"],
+        ),
         # prose that links a name after "by" is not a byline
         ('<p>The figures were published by <a href="https://reuters.com">Reuters</a> on Monday.</p>', []),
     ],

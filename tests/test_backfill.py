@@ -18,8 +18,14 @@ def _url(site, page):
 @pytest.fixture(scope="module")
 def backfill(site, sources, tmp_path_factory):
     db = tmp_path_factory.mktemp("backfill") / "monitor.db"
-    gdelt = ["--set", f"MONITOR_GDELT_URL={site.base}/gdelt/api/v2/doc/doc", "--set", "MONITOR_GDELT_DELAY=0",
-             "--set", "MONITOR_GDELT_CHUNK_DAYS=31"]
+    gdelt = [
+        "--set",
+        f"MONITOR_GDELT_URL={site.base}/gdelt/api/v2/doc/doc",
+        "--set",
+        "MONITOR_GDELT_DELAY=0",
+        "--set",
+        "MONITOR_GDELT_CHUNK_DAYS=31",
+    ]
     logs = []
     for _ in range(2):
         start = len(site.log)
@@ -41,8 +47,10 @@ def test_stores_exactly_the_in_window_articles(backfill, site, manifest):
     assert set(rows) == originals | copies
     # Which of two copies published at the same minute is the original is a tie: count them.
     assert sum(r["duplicate_of"] is None for r in rows.values()) == len(originals)
-    outside = db.execute("select count(*) from articles where published_at < '2024-04-01' or published_at >= '2024-07-01' "
-                         "or published_at is null").fetchone()[0]
+    outside = db.execute(
+        "select count(*) from articles where published_at < '2024-04-01' or published_at >= '2024-07-01' "
+        "or published_at is null"
+    ).fetchone()[0]
     assert outside == 0
 
 
@@ -57,7 +65,9 @@ def test_each_discovery_path_contributed(backfill, site, manifest):
 
 def test_gdelt_hits_are_attributed_to_outlets(backfill, site):
     db, _ = backfill
-    (found,) = db.query("select outlet from articles where canonical_url like ?", [site.base + "/baku/xeber/2024/06/05/%"])
+    (found,) = db.query(
+        "select outlet from articles where canonical_url like ?", [site.base + "/baku/xeber/2024/06/05/%"]
+    )
     assert found["outlet"] == "baku_az"  # a known outlet, by its homepage
     discovered = db["outlets"].get("localhost")
     assert (discovered["discovered"], discovered["homepage"]) == (1, site.alt_base + "/")
@@ -104,9 +114,14 @@ def test_an_article_attributed_by_another_process_finds_its_outlet(tmp_path):
     another fetches the article: that one derives the same discovered outlet from the URL."""
     from scrapy.utils.test import get_crawler
 
-    from spiders.gdelt import GdeltSpider
+    from media_monitor.spiders.gdelt import GdeltSpider
 
     spider = get_crawler(GdeltSpider)._create_spider()
-    outlet = spider.outlet_for({"outlet": "independent_example", "url": "https://news.independent.example/2024/05/30/a"})
+    outlet = spider.outlet_for(
+        {"outlet": "independent_example", "url": "https://news.independent.example/2024/05/30/a"}
+    )
     assert (outlet.name, outlet.homepage, outlet.discovered) == (
-        "independent_example", "https://news.independent.example/", True)
+        "independent_example",
+        "https://news.independent.example/",
+        True,
+    )

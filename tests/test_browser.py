@@ -20,8 +20,15 @@ from tests.conftest import ROOT
 
 CHROMIUM = os.environ.get("MONITOR_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _browser_or_skip():
@@ -51,8 +58,11 @@ def server(crawled):
     _browser_or_skip()
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "scraper", "serve", "--db", str(crawled[0]), "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "media_monitor", "serve", "--db", str(crawled[0]), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -62,10 +72,10 @@ def server(crawled):
         try:
             urllib.request.urlopen(base + "/-/versions.json", timeout=2).read()
             break
-        except OSError:
+        except OSError as exc:
             if time.monotonic() > deadline:
                 process.kill()
-                raise AssertionError("monitor serve did not answer within 60 s")
+                raise AssertionError("monitor serve did not answer within 60 s") from exc
             time.sleep(0.3)
     yield base
     process.terminate()
@@ -126,8 +136,12 @@ def test_front_page_leads_to_the_dashboard_and_its_charts_render(page, server, d
     assert page.locator("#chart-copies p").inner_text() == str(articles - stories)
     page.wait_for_selector("#chart-first-reports table tbody tr")
     first = page.locator("#chart-first-reports tbody tr").count()
-    assert first == db.execute("select count(distinct outlet) from articles where duplicate_of is null "
-                               "and published_at is not null").fetchone()[0]
+    assert (
+        first
+        == db.execute(
+            "select count(distinct outlet) from articles where duplicate_of is null and published_at is not null"
+        ).fetchone()[0]
+    )
     page.wait_for_timeout(500)  # vega's transitions
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     assert not page.errors, page.errors
@@ -141,9 +155,11 @@ def test_dashboard_filters_drive_the_charts(page, server, db):
     page.click("input[type=submit][value=Apply]")
     page.wait_for_url("**language=hy**")
     page.wait_for_function("document.querySelector('#chart-articles p') !== null")
-    expected = db.execute("select count(*) from articles where duplicate_of is null and language = 'hy' "
-                          "and date(published_at) between '2024-04-01' and '2024-06-30'").fetchone()[0]
-    assert 0 < expected and page.locator("#chart-articles p").inner_text() == str(expected)
+    expected = db.execute(
+        "select count(*) from articles where duplicate_of is null and language = 'hy' "
+        "and date(published_at) between '2024-04-01' and '2024-06-30'"
+    ).fetchone()[0]
+    assert expected > 0 and page.locator("#chart-articles p").inner_text() == str(expected)
     _chart_drawn(page, "by-language")
     page.wait_for_selector("#chart-first-reports table tbody tr")
     languages = page.locator("#chart-first-reports tbody tr td:nth-child(3)").all_inner_texts()
@@ -155,16 +171,25 @@ def test_dashboard_filters_drive_the_charts(page, server, db):
 def test_articles_table_with_a_facet_and_a_search(page, server, db):
     page.goto(server + "/monitor/articles")
     headers = page.locator("table.rows-and-columns th").all_inner_texts()
-    assert [h.strip(" ▼▲\xa0") for h in headers] == ["id", "outlet", "title", "published_at", "language",
-                                                      "word_count", "relevance"]
+    assert [h.strip(" ▼▲\xa0") for h in headers] == [
+        "id",
+        "outlet",
+        "title",
+        "published_at",
+        "language",
+        "word_count",
+        "relevance",
+    ]
     page.locator(".facet-info[data-column=language] a", has_text="ru").first.click()
     page.wait_for_url("**language=ru**")
     page.fill("#_search", "Ходжалы*")
     page.locator("form.filters input[type=submit]").click()
     page.wait_for_url("**_search=**")
     rows = page.locator("table.rows-and-columns tbody tr")
-    expected = db.execute("select count(*) from articles where language = 'ru' and id in "
-                          "(select rowid from articles_fts where articles_fts match 'Ходжалы*')").fetchone()[0]
+    expected = db.execute(
+        "select count(*) from articles where language = 'ru' and id in "
+        "(select rowid from articles_fts where articles_fts match 'Ходжалы*')"
+    ).fetchone()[0]
     assert expected > 0 and rows.count() == expected
     assert set(page.locator("td.col-language").all_inner_texts()) == {"ru"}
     title_link = page.locator("td.col-title a").first

@@ -13,8 +13,8 @@ import sys
 import sqlite_utils
 from click.testing import CliRunner
 
-from scraper.cli import cli
-from scraper.sources import load_sources
+from media_monitor.cli import cli
+from media_monitor.config.sources import load_sources
 from tests.conftest import ROOT, crawl, run_monitor
 
 
@@ -46,13 +46,29 @@ def test_export_filters(crawled, manifest, tmp_path):
     result = invoke("export", "--db", str(crawled[0]), "--language", "ru", "--include-duplicates", "-o", str(out))
     assert result.exit_code == 0
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
-    russian = [p for p in manifest if p["language"] == "ru" and set(p["found_via"]) - {"gdelt"}
-               and (p["expect"] == "stored" or p["how"] in ("content_hash", "title_window"))]
+    russian = [
+        p
+        for p in manifest
+        if p["language"] == "ru"
+        and set(p["found_via"]) - {"gdelt"}
+        and (p["expect"] == "stored" or p["how"] in ("content_hash", "title_window"))
+    ]
     assert len(rows) == len(russian) and {r["language"] for r in rows} == {"ru"}
     assert sum(1 for r in rows if r["duplicate_of"]) == 1
 
-    result = invoke("export", "--db", str(crawled[0]), "--format", "jsonl", "--since", "2024-04-17",
-                    "--until", "2024-04-17", "--outlet", "baku_az")
+    result = invoke(
+        "export",
+        "--db",
+        str(crawled[0]),
+        "--format",
+        "jsonl",
+        "--since",
+        "2024-04-17",
+        "--until",
+        "2024-04-17",
+        "--outlet",
+        "baku_az",
+    )
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert [r["published_at"] for r in rows] == ["2024-04-17T15:10:00Z"]
     assert isinstance(rows[0]["authors"], list) and isinstance(rows[0]["matched_terms"], list)
@@ -87,8 +103,10 @@ def test_monitor_db_environment_variable(crawled):
 
 def test_bad_sources_file_gets_a_clear_message(tmp_path):
     bad = tmp_path / "sources.toml"
-    bad.write_text('[[outlet]]\nname = "x"\ntitle = "X"\nhomepage = "https://x.example/"\nlanguage = "en"\n'
-                   'country = "GE"\ntimezone = "Mars/Olympus"\nfeeds = ["https://x.example/feed"]\n')
+    bad.write_text(
+        '[[outlet]]\nname = "x"\ntitle = "X"\nhomepage = "https://x.example/"\nlanguage = "en"\n'
+        'country = "GE"\ntimezone = "Mars/Olympus"\nfeeds = ["https://x.example/feed"]\n'
+    )
     result = run_monitor("crawl", "--db", str(tmp_path / "m.db"), "--sources", str(bad))
     assert result.returncode == 1
     assert "outlet 'x' (#1), key 'timezone': 'Mars/Olympus' is not a known IANA timezone" in result.stderr
@@ -102,15 +120,18 @@ def test_unknown_outlet_is_refused(sources, tmp_path):
 
 def test_a_failing_outlet_does_not_stop_the_others(site, tmp_path):
     sources = tmp_path / "sources.toml"
-    broken = ('\n[[outlet]]\nname = "gone_en"\ntitle = "Gone"\nhomepage = "{base}/gone/"\nlanguage = "en"\n'
-              'country = "GE"\ntimezone = "Asia/Tbilisi"\nfeeds = ["{base}/gone/feed.xml", "{base}/herald/"]\n')
+    broken = (
+        '\n[[outlet]]\nname = "gone_en"\ntitle = "Gone"\nhomepage = "{base}/gone/"\nlanguage = "en"\n'
+        'country = "GE"\ntimezone = "Asia/Tbilisi"\nfeeds = ["{base}/gone/feed.xml", "{base}/herald/"]\n'
+    )
     sources.write_text(site.sources_toml() + broken.format(base=site.base), encoding="utf-8")
     db = tmp_path / "m.db"
     result = crawl(db, sources, "--outlet", "gone_en", "--outlet", "yerevan_hy")
     assert result.returncode == 0
     assert "gone_en" in result.stdout and "no feed or sitemap could be read" in result.stdout
-    rows = {r[0]: r[1:] for r in sqlite3.connect(db).execute(
-        "select outlet, status, failed, new from crawl_run_outlets")}
+    rows = {
+        r[0]: r[1:] for r in sqlite3.connect(db).execute("select outlet, status, failed, new from crawl_run_outlets")
+    }
     assert rows["gone_en"][:2] == ("failed", 2)  # a 404 feed and an HTML page where a feed was expected
     assert rows["yerevan_hy"][2] == 2
 
@@ -127,8 +148,13 @@ def test_no_topic_filter_keeps_off_topic_articles(sources, manifest, tmp_path):
 
 
 def test_scrapy_list_shows_one_spider_per_outlet(sources):
-    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True,
-                            env={**os.environ, "MONITOR_SOURCES": str(sources)})
+    listed = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MONITOR_SOURCES": str(sources)},
+    )
     outlets = [o.name for o in load_sources(sources)]
     assert listed.stdout.split() == sorted([*outlets, "gdelt"])  # one per outlet, and GDELT discovery
     default = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, capture_output=True, text=True)
@@ -138,9 +164,25 @@ def test_scrapy_list_shows_one_spider_per_outlet(sources):
 def test_scrapy_crawl_runs_one_outlet_and_records_its_own_run(sources, tmp_path):
     db = tmp_path / "scrapy.db"
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "yerevan_hy", "-s", f"MONITOR_DB={db}",
-         "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING", "-s", f"HTTPCACHE_DIR={tmp_path / 'cache'}"],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "MONITOR_SOURCES": str(sources)},
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "yerevan_hy",
+            "-s",
+            f"MONITOR_DB={db}",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
+            "-s",
+            "LOG_LEVEL=WARNING",
+            "-s",
+            f"HTTPCACHE_DIR={tmp_path / 'cache'}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MONITOR_SOURCES": str(sources)},
     )
     assert result.returncode == 0, result.stderr
     stored = sqlite_utils.Database(db)
@@ -159,9 +201,11 @@ def test_sources_list_and_check(sources):
 
 def test_sources_check_names_the_problem(tmp_path):
     bad = tmp_path / "sources.toml"
-    bad.write_text('[[outlet]]\nname = "x"\ntitle = "X"\nhomepage = "https://x.example/"\nlanguage = "en"\n'
-                   'country = "GE"\ntimezone = "UTC"\n[[outlet.listings]]\nurl = "https://x.example/p/{page}"\n'
-                   'links = "a[href"\n')
+    bad.write_text(
+        '[[outlet]]\nname = "x"\ntitle = "X"\nhomepage = "https://x.example/"\nlanguage = "en"\n'
+        'country = "GE"\ntimezone = "UTC"\n[[outlet.listings]]\nurl = "https://x.example/p/{page}"\n'
+        'links = "a[href"\n'
+    )
     result = CliRunner().invoke(cli, ["sources", "check", "--sources", str(bad)])
     assert result.exit_code == 1 and "key 'listings #1.links': CSS selector 'a[href' does not compile" in result.output
 
@@ -169,14 +213,20 @@ def test_sources_check_names_the_problem(tmp_path):
 def test_sources_probe_reports_each_source(site, sources, tmp_path):
     result = invoke("sources", "probe", "--sources", str(sources), "--outlet", "herald_en", "--outlet", "ararat_en")
     assert result.exit_code == 0, result.output
-    lines = {line.split()[1] + " " + line.split()[-1].replace(site.base, ""): line for line in result.output.splitlines()}
+    lines = {
+        line.split()[1] + " " + line.split()[-1].replace(site.base, ""): line for line in result.output.splitlines()
+    }
     assert "8 items, newest 2024-05-21T07:00:00Z" in lines["feed /herald/feed.xml"]
     assert " 200 " in lines["sitemap /herald/news-sitemap.xml"]
     assert "3 items" in lines["listing /ararat/en/tag/peacekeepers/page/1"]
 
     broken = tmp_path / "broken.toml"
-    broken.write_text(site.sources_toml().replace("/herald/feed.xml", "/herald/gone.xml")
-                      .replace("/herald/news-sitemap.xml", "/herald/"), encoding="utf-8")
+    broken.write_text(
+        site.sources_toml()
+        .replace("/herald/feed.xml", "/herald/gone.xml")
+        .replace("/herald/news-sitemap.xml", "/herald/"),
+        encoding="utf-8",
+    )
     result = invoke("sources", "probe", "--sources", str(broken), "--outlet", "herald_en")
     assert result.exit_code == 1
     assert "HTTP 404" in result.output and "not a sitemap" in result.output

@@ -25,7 +25,16 @@ def test_first_crawl_succeeds_and_prints_counts(crawled, manifest):
     _, first, _, _ = crawled
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
-    assert lines[0].split()[:8] == ["outlet", "fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "failed"]
+    assert lines[0].split()[:8] == [
+        "outlet",
+        "fetched",
+        "new",
+        "updated",
+        "unchanged",
+        "duplicates",
+        "off_topic",
+        "failed",
+    ]
     assert {line.split()[0] for line in lines[1:-2]} == {p["outlet"] for p in _pages(manifest, "stored")}
 
 
@@ -45,8 +54,10 @@ def test_on_topic_articles_are_stored_with_utc_dates_and_languages(db, site, man
 
 
 def test_language_evidence_is_recorded(db):
-    sources = {r["language"]: r["language_source"] for r in db.query(
-        "select language, language_source from articles group by language")}
+    sources = {
+        r["language"]: r["language_source"]
+        for r in db.query("select language, language_source from articles group by language")
+    }
     assert sources["hy"] == "script"  # langdetect alone would say Estonian
     assert sources["az"] == "letters"  # and Turkish here
 
@@ -65,7 +76,9 @@ def test_absurd_date_is_not_stored_as_truth(db, site, manifest, crawled):
     row = _article(db, site, page["path"])
     assert row["published_at"] == page["published_at"] == "2024-06-11T20:00:00Z"
     assert row["published_raw"] == "url:2024-06-12"  # says where the date came from
-    runs = list(db.query("select dates_rejected from crawl_run_outlets where outlet = ? and crawl_run_id = 1", [page["outlet"]]))
+    runs = list(
+        db.query("select dates_rejected from crawl_run_outlets where outlet = ? and crawl_run_id = 1", [page["outlet"]])
+    )
     assert runs[0]["dates_rejected"] == 1
 
 
@@ -84,7 +97,10 @@ def test_duplicates_are_marked(db, site, manifest, how):
         original = _article(db, site, page["duplicate_of"])
         if how == "canonical_url":
             # the AMP or tracking-tagged URL is the same article: no row of its own
-            assert site.base + page["path"].split("?")[0] == original["canonical_url"] or _article(db, site, page["path"]) is None
+            assert (
+                site.base + page["path"].split("?")[0] == original["canonical_url"]
+                or _article(db, site, page["path"]) is None
+            )
             continue
         copy = _article(db, site, page["path"])
         pair = sorted([copy, original], key=lambda r: r["duplicate_of"] is not None)
@@ -141,14 +157,12 @@ def test_runs_record_per_outlet_counts(db, manifest):
 
 def test_full_text_search_finds_articles_in_every_script(db):
     for term in ("Khojaly", "миротворцы", "խաղաղապահները", "sülhməramlıları"):
-        hits = db.execute(
-            "select count(*) from articles_fts where articles_fts match ?", [f'"{term}"']
-        ).fetchone()[0]
+        hits = db.execute("select count(*) from articles_fts where articles_fts match ?", [f'"{term}"']).fetchone()[0]
         assert hits >= 1, term
 
 
 def test_outlets_table_comes_from_the_sources_file(db, sources):
-    from scraper.sources import load_sources
+    from media_monitor.config.sources import load_sources
 
     assert {r["name"]: r["timezone"] for r in db["outlets"].rows} == {o.name: o.timezone for o in load_sources(sources)}
     assert db["outlets"].get("baku_az")["timezone"] == "Asia/Baku"
@@ -170,10 +184,13 @@ def test_syndicated_copies_join_the_origins_cluster(db, site, manifest):
         copy, origin = _article(db, site, page["path"]), _article(db, site, page["cluster_of"])
         assert copy["duplicate_of"] is None  # an article of its own outlet, not a row to hide
         assert copy["cluster_id"] == origin["cluster_id"]
-        cluster = db.execute("select origin_id, size, outlet_count from clusters where cluster_id = ?",
-                             [copy["cluster_id"]]).fetchone()
+        cluster = db.execute(
+            "select origin_id, size, outlet_count from clusters where cluster_id = ?", [copy["cluster_id"]]
+        ).fetchone()
         assert cluster == (origin["id"], 2, 2)  # the earliest published is the origin
-        (link,) = db.query("select * from duplicates where article_id = ? or duplicate_of = ?", [copy["id"], copy["id"]])
+        (link,) = db.query(
+            "select * from duplicates where article_id = ? or duplicate_of = ?", [copy["id"], copy["id"]]
+        )
         assert link["method"] == "near_text" and link["similarity"] >= 0.6
 
 
@@ -195,7 +212,10 @@ def test_every_url_of_a_redirect_chain_finds_the_stored_article(site, tmp_path):
     sources.write_text(
         '[[outlet]]\nname = "moved_en"\ntitle = "Moved"\nhomepage = "{b}/fault/"\nlanguage = "en"\n'
         'country = "GE"\ntimezone = "Asia/Tbilisi"\nfeeds = ["{b}/fault/link-feed?to={to}"]\n'.format(
-            b=site.base, to=quote(moved, safe="")), encoding="utf-8")
+            b=site.base, to=quote(moved, safe="")
+        ),
+        encoding="utf-8",
+    )
     db = tmp_path / "m.db"
     first = crawl(db, sources)
     assert first.returncode == 0, first.stderr

@@ -17,7 +17,7 @@ import urllib.request
 
 import pytest
 
-from scraper.web import make_datasette
+from media_monitor.web.app import make_datasette
 from tests.conftest import ROOT
 
 
@@ -55,8 +55,12 @@ def test_full_text_search(datasette):
 def test_coverage_per_day_per_outlet_query(datasette, db):
     data = get(datasette, "/monitor/coverage_per_day_per_outlet.json?_shape=objects").json()
     assert data["rows"]
-    assert sum(r["articles"] for r in data["rows"]) == db.execute(
-        "select count(*) from articles where duplicate_of is null and published_at is not null").fetchone()[0]
+    assert (
+        sum(r["articles"] for r in data["rows"])
+        == db.execute(
+            "select count(*) from articles where duplicate_of is null and published_at is not null"
+        ).fetchone()[0]
+    )
     assert {"day", "outlet", "articles"} == set(data["rows"][0])
 
 
@@ -98,8 +102,22 @@ def test_demo_crawls_the_sample_site_and_serves_it(tmp_path):
     port, site_port = _free_port(), _free_port()
     db = tmp_path / "demo.db"
     process = subprocess.Popen(
-        [sys.executable, "-m", "scraper", "demo", "--db", str(db), "--port", str(port), "--site-port", str(site_port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "media_monitor",
+            "demo",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--site-port",
+            str(site_port),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         body = _wait_for(f"http://127.0.0.1:{port}/demo/articles.json?_shape=objects&_size=max", process)
@@ -125,8 +143,10 @@ def _chart_queries(datasette, path):
     """The (chart slug, chart config, filter query string) the dashboard page asks its browser to render."""
     page = get(datasette, path)
     assert page.status_code == 200, page.text
-    return [(slug, json.loads(chart), qs) for slug, chart, qs in
-            re.findall(r"renderChart\('([\w-]+)', (\{.*?\}), '([^']*)'", page.text)]
+    return [
+        (slug, json.loads(chart), qs)
+        for slug, chart, qs in re.findall(r"renderChart\('([\w-]+)', (\{.*?\}), '([^']*)'", page.text)
+    ]
 
 
 def test_front_page_leads_to_the_dashboard(datasette):
@@ -138,7 +158,8 @@ def test_front_page_leads_to_the_dashboard(datasette):
 def test_dashboard_charts_answer_under_every_filter(datasette, db):
     charts = _chart_queries(datasette, "/-/dashboards/coverage")
     assert {"stories", "copies", "articles", "per-day", "by-language", "top-outlets", "first-reports"} == {
-        slug for slug, _, _ in charts}
+        slug for slug, _, _ in charts
+    }
     assert all(chart["db"] == "monitor" for _, chart, _ in charts)
     rows = {}
     for slug, chart, qs in charts:
@@ -150,17 +171,22 @@ def test_dashboard_charts_answer_under_every_filter(datasette, db):
     assert rows["stories"] == [{"stories": stories}] and rows["copies"] == [{"copies": total - stories}]
     assert {r["language"] for r in rows["by-language"]} == {"en", "ru", "hy", "az"}
 
-    filtered = _chart_queries(datasette, "/-/dashboards/coverage?date_start=2024-04-17&date_end=2024-04-17"
-                                         "&outlet=&language=ru")
+    filtered = _chart_queries(
+        datasette, "/-/dashboards/coverage?date_start=2024-04-17&date_end=2024-04-17&outlet=&language=ru"
+    )
     for slug, chart, qs in filtered:
         assert ":language" in chart["query"] and ":date_start" in chart["query"] and ":outlet" not in chart["query"]
         data = get(datasette, f"/monitor.json?sql={urllib.parse.quote(chart['query'])}&{qs}&_shape=objects").json()
         if slug == "per-day":
             assert {(r["day"]) for r in data["rows"]} == {"2024-04-17"}
         if slug == "articles":
-            assert data["rows"][0]["articles"] == db.execute(
-                "select count(*) from articles where duplicate_of is null and language = 'ru' "
-                "and date(published_at) = '2024-04-17'").fetchone()[0]
+            assert (
+                data["rows"][0]["articles"]
+                == db.execute(
+                    "select count(*) from articles where duplicate_of is null and language = 'ru' "
+                    "and date(published_at) = '2024-04-17'"
+                ).fetchone()[0]
+            )
 
 
 def test_dashboard_follows_the_database_file_name(tmp_path, crawled):
@@ -197,8 +223,12 @@ def test_article_facets_country_and_date(datasette, db):
     facets = facets.get("results", facets)
     assert {"outlet", "language", "country", "published_at"} <= set(facets)
     armenia = next(v for v in facets["country"]["results"] if v["value"] == "AM")
-    assert armenia["count"] == db.execute(
-        "select count(*) from articles where outlet in (select name from outlets where country = 'AM')").fetchone()[0]
+    assert (
+        armenia["count"]
+        == db.execute(
+            "select count(*) from articles where outlet in (select name from outlets where country = 'AM')"
+        ).fetchone()[0]
+    )
     path = armenia["toggle_url"].split("://", 1)[1].split("/", 1)[1]
     selected = get(datasette, "/" + path.replace("articles?", "articles.json?") + "&_size=max").json()
     assert len(selected["rows"]) == armenia["count"]
@@ -222,8 +252,12 @@ def test_canned_queries_with_parameters(datasette, db):
     assert [r["first_published"] for r in first] == sorted(r["first_published"] for r in first)
 
     daily = get(datasette, "/monitor/daily_counts_per_language.json?_shape=objects").json()["rows"]
-    assert sum(r["articles"] for r in daily) == db.execute(
-        "select count(*) from articles where duplicate_of is null and published_at is not null").fetchone()[0]
+    assert (
+        sum(r["articles"] for r in daily)
+        == db.execute(
+            "select count(*) from articles where duplicate_of is null and published_at is not null"
+        ).fetchone()[0]
+    )
 
 
 def test_csv_streams_every_row_of_a_filtered_view(crawled, db):
@@ -232,9 +266,11 @@ def test_csv_streams_every_row_of_a_filtered_view(crawled, db):
     assert expected > 2
     page = get(small, "/monitor/articles.csv?duplicate_of__isnull=1&_stream=")
     assert len(list(csv.DictReader(io.StringIO(page.text)))) == 2  # asked for the first page only
-    for path in ("/monitor/articles.csv?duplicate_of__isnull=1&_stream=on",
-                 "/monitor/articles.csv?duplicate_of__isnull=1&_size=max",  # the page's CSV link
-                 "/monitor/articles.csv?duplicate_of__isnull=1"):
+    for path in (
+        "/monitor/articles.csv?duplicate_of__isnull=1&_stream=on",
+        "/monitor/articles.csv?duplicate_of__isnull=1&_size=max",  # the page's CSV link
+        "/monitor/articles.csv?duplicate_of__isnull=1",
+    ):
         streamed = get(small, path)
         assert streamed.status_code == 200
         assert len(list(csv.DictReader(io.StringIO(streamed.text)))) == expected, path
@@ -248,22 +284,39 @@ def test_data_dictionary_is_served(datasette):
 
 def test_public_mode_has_no_arbitrary_sql(crawled):
     public = make_datasette(crawled[0], public=True)
-    for path in ("/monitor?sql=select+1", "/monitor.json?sql=select+1", "/monitor.csv?sql=select+1",
-                 "/monitor/articles?_where=1"):
+    for path in (
+        "/monitor?sql=select+1",
+        "/monitor.json?sql=select+1",
+        "/monitor.csv?sql=select+1",
+        "/monitor/articles?_where=1",
+    ):
         assert get(public, path).status_code == 403, path
-    for path in ("/", "/monitor/articles", "/monitor/articles?language=hy&_facet=outlet",
-                 "/monitor/articles?_search=Khojaly", "/monitor/articles.csv?_stream=on",
-                 "/monitor/search_articles?term=Khojaly", "/monitor/coverage_between_dates?since=2024-04-01&until=2024-05-01",
-                 "/monitor/syndicated_stories", "/monitor/outlets", "/-/data-dictionary"):
+    for path in (
+        "/",
+        "/monitor/articles",
+        "/monitor/articles?language=hy&_facet=outlet",
+        "/monitor/articles?_search=Khojaly",
+        "/monitor/articles.csv?_stream=on",
+        "/monitor/search_articles?term=Khojaly",
+        "/monitor/coverage_between_dates?since=2024-04-01&until=2024-05-01",
+        "/monitor/syndicated_stories",
+        "/monitor/outlets",
+        "/-/data-dictionary",
+    ):
         assert get(public, path).status_code == 200, path
     assert "Khojaly" in get(public, "/monitor/articles?_search=Khojaly").text
     # The dashboard still draws: its own chart queries, and only those, run.
     charts = _chart_queries(public, "/-/dashboards/coverage?language=en")
-    for slug, chart, qs in charts:
-        assert get(public, f"/monitor.json?sql={urllib.parse.quote(chart['query'])}&{qs}&_shape=objects").status_code == 200
+    for _slug, chart, qs in charts:
+        assert (
+            get(public, f"/monitor.json?sql={urllib.parse.quote(chart['query'])}&{qs}&_shape=objects").status_code
+            == 200
+        )
         tampered = chart["query"].replace("select", "select 1 as x,", 1)
         assert get(public, f"/monitor.json?sql={urllib.parse.quote(tampered)}&{qs}").status_code == 403
-        assert get(public, f"/monitor/articles.json?sql={urllib.parse.quote(chart['query'])}&_where=1").status_code == 403
+        assert (
+            get(public, f"/monitor/articles.json?sql={urllib.parse.quote(chart['query'])}&_where=1").status_code == 403
+        )
     # ... and the local default keeps its SQL editor.
     local = make_datasette(crawled[0])
     assert get(local, "/monitor.json?sql=select+1").status_code == 200
@@ -273,14 +326,16 @@ def test_serve_binds_loopback_unless_public(monkeypatch, tmp_path, crawled):
     import uvicorn
     from click.testing import CliRunner
 
-    import scraper.web
-    from scraper.cli import cli
+    import media_monitor.web.app
+    from media_monitor.cli import cli
 
     calls = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
     made = []
-    real = scraper.web.make_datasette
-    monkeypatch.setattr(scraper.web, "make_datasette", lambda path, public=False: made.append(public) or real(path, public))
+    real = media_monitor.web.app.make_datasette
+    monkeypatch.setattr(
+        media_monitor.web.app, "make_datasette", lambda path, public=False: made.append(public) or real(path, public)
+    )
     db = tmp_path / "monitor.db"
     sqlite3.connect(crawled[0]).backup(sqlite3.connect(db))
     assert CliRunner().invoke(cli, ["serve", "--db", str(db)]).exit_code == 0

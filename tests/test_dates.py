@@ -1,10 +1,10 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from scraper.normalise.dates import first_published, parse_published, url_date
+from media_monitor.normalise.dates import first_published, parse_published, url_date
 
-FETCHED = datetime(2024, 6, 20, 12, 0, tzinfo=timezone.utc)
+FETCHED = datetime(2024, 6, 20, 12, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ def test_first_published_reports_why_nothing_fitted():
     assert first_published([None, ""], "Asia/Baku", FETCHED).status == "missing"
 
 
-LATE_FETCH = datetime(2026, 1, 10, 9, 0, tzinfo=timezone.utc)
+LATE_FETCH = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
 
 
 # Forms the region's outlets print (see ../shared/outlets-research.md), read to the minute.
@@ -90,8 +90,12 @@ LATE_FETCH = datetime(2026, 1, 10, 9, 0, tzinfo=timezone.utc)
         ("6 Dekabr 2025 15:49 (UTC +04:00)", "Europe/Moscow", "2025-12-06T11:49:00Z", "+04:00"),
         ("21 July 2025 14:01 (UTC+04:00)", "Europe/Moscow", "2025-07-21T10:01:00Z", "+04:00"),
         ("October 7, 2023 - 15:44 AMT", "Europe/Moscow", "2023-10-07T11:44:00Z", "+04:00"),  # Armenia Time
-        ("Tue Feb 20 2018 01:00:00 GMT+0100 (Central European Standard Time)", "Asia/Baku",
-         "2018-02-20T00:00:00Z", "+01:00"),
+        (
+            "Tue Feb 20 2018 01:00:00 GMT+0100 (Central European Standard Time)",
+            "Asia/Baku",
+            "2018-02-20T00:00:00Z",
+            "+01:00",
+        ),
         # time first, brackets, labels, day-first numeric dates
         ("10:37, 17 April 2024", "Asia/Baku", "2024-04-17T06:37:00Z", "+04:00"),
         ("13 June 2024 [16:41]", "Asia/Baku", "2024-06-13T12:41:00Z", "+04:00"),
@@ -117,8 +121,9 @@ def test_printed_forms_to_the_minute(raw, tz, utc, offset):
     assert result.raw == raw
 
 
-@pytest.mark.parametrize("raw, tz, day", [("вчера", "Europe/Moscow", "2024-06-19"),
-                                         ("dünən", "Asia/Baku", "2024-06-19")])
+@pytest.mark.parametrize(
+    "raw, tz, day", [("вчера", "Europe/Moscow", "2024-06-19"), ("dünən", "Asia/Baku", "2024-06-19")]
+)
 def test_yesterday(raw, tz, day):
     assert parse_published(raw, tz, FETCHED).iso[:10] == day
 
@@ -162,4 +167,8 @@ def test_a_utc_time_takes_the_offset_the_page_prints(candidates, utc, offset):
 
 def test_a_date_passed_over_as_absurd_is_reported():
     published = first_published(["2099-01-01T00:00:00Z", "url:2024-06-12"], "Asia/Baku", FETCHED)
-    assert (published.iso, published.raw, published.passed_over) == ("2024-06-11T20:00:00Z", "url:2024-06-12", "rejected")
+    assert (published.iso, published.raw, published.passed_over) == (
+        "2024-06-11T20:00:00Z",
+        "url:2024-06-12",
+        "rejected",
+    )

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from scraper import settings
-from scraper.dedupe import (
+from media_monitor import settings
+from media_monitor.samplesite.pairs import labelled_pairs
+from media_monitor.storage.minhash import (
     NearDuplicateIndex,
     Signature,
     containment,
     shingles,
     signature,
 )
-from scraper.samplesite.pairs import labelled_pairs
 
 TEXT = "\n".join(
     f"Paragraph {n} says that the peacekeepers left the base at dawn and drove north along the road." for n in range(8)
@@ -35,14 +35,18 @@ def test_signature_survives_storage():
 def test_containment_of_an_excerpt_is_high_and_of_another_text_low():
     excerpt = "\n".join(TEXT.split("\n")[:5])
     assert containment(signature(TEXT), signature(excerpt)) > 0.9
-    other = "\n".join(f"Line {n}: the orchestra rehearsed a new symphony in the concert hall tonight." for n in range(8))
+    other = "\n".join(
+        f"Line {n}: the orchestra rehearsed a new symphony in the concert hall tonight." for n in range(8)
+    )
     assert containment(signature(TEXT), signature(other)) < 0.1
 
 
 def test_index_replaces_a_changed_text():
     index = NearDuplicateIndex(0.3, 0.6)
     index.add(1, signature(TEXT))
-    other = "\n".join(f"Line {n}: the orchestra rehearsed a new symphony in the concert hall tonight." for n in range(8))
+    other = "\n".join(
+        f"Line {n}: the orchestra rehearsed a new symphony in the concert hall tonight." for n in range(8)
+    )
     index.add(1, signature(other))
     assert index.best_match(signature(TEXT)) is None
     assert index.best_match(signature(other))[0] == 1
@@ -76,8 +80,15 @@ def test_copies_sharing_70_percent_are_found_with_high_precision(evaluation):
     assert tp / (tp + fp) >= 0.99
     assert tp / (tp + fn) >= 0.95
     assert {pair.kind for pair, _ in evaluation if pair.copy} >= {
-        "new headline", "dropped paragraphs", "reordered paragraphs", "added intro", "added byline",
-        "truncated, continue reading", "boilerplate around", "70% kept, 30% local material"}
+        "new headline",
+        "dropped paragraphs",
+        "reordered paragraphs",
+        "added intro",
+        "added byline",
+        "truncated, continue reading",
+        "boilerplate around",
+        "70% kept, 30% local material",
+    }
 
 
 def test_no_false_merge_of_different_reports(evaluation):
@@ -88,8 +99,10 @@ def test_no_false_merge_of_different_reports(evaluation):
 
 
 def test_bulk_loaded_and_added_signatures_are_both_found():
-    texts = {n: "\n".join(f"Story {n} paragraph {p}: " + " ".join(f"w{n}x{p}x{k}" for k in range(12)) for p in range(4))
-             for n in range(1, 50)}
+    texts = {
+        n: "\n".join(f"Story {n} paragraph {p}: " + " ".join(f"w{n}x{p}x{k}" for k in range(12)) for p in range(4))
+        for n in range(1, 50)
+    }
     index = NearDuplicateIndex(0.3, 0.6)
     index.load([(n, signature(t).shingles, signature(t).to_bytes()) for n, t in texts.items() if n < 40])
     for n in range(40, 50):
@@ -100,10 +113,12 @@ def test_bulk_loaded_and_added_signatures_are_both_found():
 
 
 def test_a_signature_computed_by_a_worker_reaches_the_writer_unchanged():
-    from scraper.distributed import decode_item, encode_item
-    from scraper.items import ArticleItem
+    from media_monitor.items import ArticleItem
+    from media_monitor.scaleout.distributed import decode_item, encode_item
 
-    text = "\n".join(f"Paragraph {n}: Russian peacekeepers leave Karabakh, convoy number {n} crossed." for n in range(9))
+    text = "\n".join(
+        f"Paragraph {n}: Russian peacekeepers leave Karabakh, convoy number {n} crossed." for n in range(9)
+    )
     item = ArticleItem(outlet="o", url="https://news.example/a", text=text, text_signature=signature(text))
     received = decode_item(encode_item(item))["text_signature"]
     assert received.shingles == item["text_signature"].shingles

@@ -47,18 +47,21 @@ def test_units_pass_systemd_analyze_verify(tmp_path):
     for name in ("media-monitor-crawl.service", "media-monitor-crawl.timer", "media-monitor-schedule.service"):
         text = (DEPLOY / name).read_text().replace(SHIPPED_MONITOR, str(monitor)).replace("User=monitor\n", "")
         (tmp_path / name).write_text(text)
-    result = subprocess.run([analyze, "verify", *(str(p) for p in sorted(tmp_path.iterdir()))],
-                            capture_output=True, text=True)
-    problems = [line for line in result.stderr.splitlines()
-                if "media-monitor" in line and "Documentation" not in line]
+    result = subprocess.run(
+        [analyze, "verify", *(str(p) for p in sorted(tmp_path.iterdir()))], capture_output=True, text=True
+    )
+    problems = [line for line in result.stderr.splitlines() if "media-monitor" in line and "Documentation" not in line]
     assert result.returncode == 0 and not problems, result.stderr
 
 
 def test_crontab_lines_parse():
-    lines = [l for l in (DEPLOY / "crontab").read_text().splitlines() if l.strip() and not l.startswith("#")]
+    lines = [
+        line for line in (DEPLOY / "crontab").read_text().splitlines() if line.strip() and not line.startswith("#")
+    ]
     assert lines
     for line in lines:
         fields = line.split(None, 5)
         CronSim(" ".join(fields[:5]), datetime(2024, 4, 17))  # raises when malformed
         assert "monitor " in fields[5]
-    assert any("monitor crawl" in l for l in lines) and any("status" in l and "--check" in l for l in lines)
+    assert any("monitor crawl" in line for line in lines)
+    assert any("status" in line and "--check" in line for line in lines)

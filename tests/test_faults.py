@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
 import pytest
@@ -19,17 +19,17 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from scraper.encoding import response_text
-from scraper.middlewares import (
+from media_monitor.crawling.faults import (
     BrokenResponse,
     RedirectFailed,
     RetryAfter,
     gzip_is_complete,
     retry_after_seconds,
 )
-from scraper.safety import UnsafeRequest
-from scraper.samplesite import SampleSite
-from spiders.base import counted_failure
+from media_monitor.crawling.safety import UnsafeRequest
+from media_monitor.extraction.encoding import response_text
+from media_monitor.samplesite import SampleSite
+from media_monitor.spiders.base import counted_failure
 from tests.conftest import crawl
 
 # The settings of both crawls (with and without the faults): a short read timeout and a size
@@ -44,33 +44,69 @@ FAULT_OUTLETS = {
 
 # (feed link, outcome, a log line that tells what happened)
 FAULTS = {
-    "429 with Retry-After": ("/fault/retry-after/rate-limited", "stored",
-                             r"HTTP 429 with Retry-After 1s from \S+/fault/retry-after/rate-limited: waiting 1s, then retrying"),
-    "500 then success": ("/fault/flaky-500/flaky-500", "stored",
-                         r"HTTP 500 from \S+/fault/flaky-500/flaky-500: retrying \(retry 1 of 2\)"),
-    "503 then success": ("/fault/flaky-503/flaky-503", "stored",
-                         r"HTTP 503 from \S+/fault/flaky-503/flaky-503: retrying \(retry 1 of 2\)"),
-    "read timeout": ("/fault/slow/slow", "failed",
-                     r"Article not fetched: \S+/fault/slow/slow \(read timeout \(Getting \S+ took longer than 3\.0 seconds"),
-    "connection reset": ("/fault/reset/reset", "failed",
-                         r"Article not fetched: \S+/fault/reset/reset \(connection closed or reset before a complete response"),
-    "redirect loop": ("/fault/loop/loop", "failed",
-                      r"Article not fetched: \S+/fault/loop/loop \(redirect loop: \S+/fault/loop-back/loop redirects back to \S+/fault/loop/loop"),
-    "endless redirect chain": ("/fault/chain/chain", "failed",
-                               r"Article not fetched: \S+/fault/chain/chain \(max redirections reached, redirected to \S+\?hop=20\)"),
-    "redirect to another site": ("/fault/offsite/offsite", "failed",
-                                 r"Article not fetched: \S+/fault/offsite/offsite \(redirect to another site not followed: "
-                                 r"\S+ -> http://localhost:\d+/fault/offsite-target/offsite \(localhost is not among the outlet's domains 127\.0\.0\.1\)"),
-    "page over the size limit": ("/fault/huge/huge", "failed",
-                                 r"Article not fetched: \S+/fault/huge/huge \(over the size limit: Expected to receive 2097\d+ bytes "
-                                 r"which is larger than download max size \(262144\)"),
-    "truncated gzip body": ("/fault/gzip-truncated/gzip-truncated", "failed",
-                            r"Article not fetched: \S+/fault/gzip-truncated/gzip-truncated \(truncated gzip body \(\d+ bytes received, "
-                            r"the gzip stream does not end\)\)"),
-    "wrong charset": ("/fault/wrong-charset/wrong-charset", "stored",
-                      r"Wrong charset: \S+/fault/wrong-charset/wrong-charset does not decode as utf-8; read as cp1251"),
-    "missing charset": ("/fault/no-charset/no-charset", "stored",
-                        r"No charset declared: \S+/fault/no-charset/no-charset; read as cp1251"),
+    "429 with Retry-After": (
+        "/fault/retry-after/rate-limited",
+        "stored",
+        r"HTTP 429 with Retry-After 1s from \S+/fault/retry-after/rate-limited: waiting 1s, then retrying",
+    ),
+    "500 then success": (
+        "/fault/flaky-500/flaky-500",
+        "stored",
+        r"HTTP 500 from \S+/fault/flaky-500/flaky-500: retrying \(retry 1 of 2\)",
+    ),
+    "503 then success": (
+        "/fault/flaky-503/flaky-503",
+        "stored",
+        r"HTTP 503 from \S+/fault/flaky-503/flaky-503: retrying \(retry 1 of 2\)",
+    ),
+    "read timeout": (
+        "/fault/slow/slow",
+        "failed",
+        r"Article not fetched: \S+/fault/slow/slow \(read timeout \(Getting \S+ took longer than 3\.0 seconds",
+    ),
+    "connection reset": (
+        "/fault/reset/reset",
+        "failed",
+        r"Article not fetched: \S+/fault/reset/reset \(connection closed or reset before a complete response",
+    ),
+    "redirect loop": (
+        "/fault/loop/loop",
+        "failed",
+        r"Article not fetched: \S+/fault/loop/loop \(redirect loop: \S+/fault/loop-back/loop redirects back to \S+/fault/loop/loop",
+    ),
+    "endless redirect chain": (
+        "/fault/chain/chain",
+        "failed",
+        r"Article not fetched: \S+/fault/chain/chain \(max redirections reached, redirected to \S+\?hop=20\)",
+    ),
+    "redirect to another site": (
+        "/fault/offsite/offsite",
+        "failed",
+        r"Article not fetched: \S+/fault/offsite/offsite \(redirect to another site not followed: "
+        r"\S+ -> http://localhost:\d+/fault/offsite-target/offsite \(localhost is not among the outlet's domains 127\.0\.0\.1\)",
+    ),
+    "page over the size limit": (
+        "/fault/huge/huge",
+        "failed",
+        r"Article not fetched: \S+/fault/huge/huge \(over the size limit: Expected to receive 2097\d+ bytes "
+        r"which is larger than download max size \(262144\)",
+    ),
+    "truncated gzip body": (
+        "/fault/gzip-truncated/gzip-truncated",
+        "failed",
+        r"Article not fetched: \S+/fault/gzip-truncated/gzip-truncated \(truncated gzip body \(\d+ bytes received, "
+        r"the gzip stream does not end\)\)",
+    ),
+    "wrong charset": (
+        "/fault/wrong-charset/wrong-charset",
+        "stored",
+        r"Wrong charset: \S+/fault/wrong-charset/wrong-charset does not decode as utf-8; read as cp1251",
+    ),
+    "missing charset": (
+        "/fault/no-charset/no-charset",
+        "stored",
+        r"No charset declared: \S+/fault/no-charset/no-charset; read as cp1251",
+    ),
 }
 TITLES = {  # of the pages behind the stored faults (site/faults/pages/)
     "/fault/retry-after/rate-limited": ("Peacekeepers hand over Lachin road checkpoints", "Lachin road"),
@@ -80,10 +116,15 @@ TITLES = {  # of the pages behind the stored faults (site/faults/pages/)
     "/fault/no-charset/no-charset": ("Вывод миротворцев из Карабаха: закрыта последняя столовая", "полевая столовая"),
 }
 FEED_FAULTS = {
-    "malformed feed": ("broken_feed_en", r"Not a usable feed: \S+/faults/broken-feed\.xml \(malformed XML: .*mismatched tag"),
+    "malformed feed": (
+        "broken_feed_en",
+        r"Not a usable feed: \S+/faults/broken-feed\.xml \(malformed XML: .*mismatched tag",
+    ),
     "HTML served where a feed was expected": (
-        "html_feed_en", r"Not a usable feed: \S+/faults/not-a-feed \(an HTML page was served where a feed was expected "
-                        r"\(Content-Type: text/html"),
+        "html_feed_en",
+        r"Not a usable feed: \S+/faults/not-a-feed \(an HTML page was served where a feed was expected "
+        r"\(Content-Type: text/html",
+    ),
 }
 
 
@@ -112,16 +153,28 @@ def faulty(fault_site, tmp_path_factory):
     """The fault outlets crawled together with herald_en, and herald_en crawled alone."""
     folder = tmp_path_factory.mktemp("faults")
     sources = folder / "sources.toml"
-    sources.write_text(fault_site.sources_toml() + "".join(
-        _outlet_toml(name, fault_site.base, feed) for name, feed in FAULT_OUTLETS.items()), encoding="utf-8")
-    together = crawl(folder / "together.db", sources, "--outlet", NORMAL_OUTLET,
-                     *[a for name in FAULT_OUTLETS for a in ("--outlet", name)], *FAULT_SETTINGS)
+    sources.write_text(
+        fault_site.sources_toml()
+        + "".join(_outlet_toml(name, fault_site.base, feed) for name, feed in FAULT_OUTLETS.items()),
+        encoding="utf-8",
+    )
+    together = crawl(
+        folder / "together.db",
+        sources,
+        "--outlet",
+        NORMAL_OUTLET,
+        *[a for name in FAULT_OUTLETS for a in ("--outlet", name)],
+        *FAULT_SETTINGS,
+    )
     hits = {path: list(times) for path, times in fault_site.fault_hits.items()}
     alone = crawl(folder / "alone.db", sources, "--outlet", NORMAL_OUTLET, *FAULT_SETTINGS)
     return {
-        "db": sqlite_utils.Database(folder / "together.db"), "result": together,
-        "alone_db": sqlite_utils.Database(folder / "alone.db"), "alone": alone,
-        "hits": hits, "base": fault_site.base,
+        "db": sqlite_utils.Database(folder / "together.db"),
+        "result": together,
+        "alone_db": sqlite_utils.Database(folder / "alone.db"),
+        "alone": alone,
+        "hits": hits,
+        "base": fault_site.base,
     }
 
 
@@ -139,8 +192,11 @@ def test_the_crawl_completes_despite_the_faults(faulty):
 def test_each_fault_is_logged_and_ends_as_expected(faulty, fault):
     path, outcome, log_line = FAULTS[fault]
     assert re.search(log_line, faulty["result"].stderr), f"no log line for {fault}"
-    rows = list(faulty["db"].query("select * from articles where url like ? or canonical_url like ?",
-                                   [f"%{path}%", f"%{path}%"]))
+    rows = list(
+        faulty["db"].query(
+            "select * from articles where url like ? or canonical_url like ?", [f"%{path}%", f"%{path}%"]
+        )
+    )
     if outcome == "failed":
         assert rows == [], f"{fault}: a row was stored"
         return
@@ -166,7 +222,12 @@ def test_the_run_record_counts_every_fault(faulty):
     stored = [f for f, (_, outcome, _) in FAULTS.items() if outcome == "stored"]
     failed = [f for f, (_, outcome, _) in FAULTS.items() if outcome == "failed"]
     row = _run_row(faulty["db"], "faults_en")
-    assert (row["fetched"], row["new"], row["failed"], row["status"]) == (len(stored), len(stored), len(failed), "partial")
+    assert (row["fetched"], row["new"], row["failed"], row["status"]) == (
+        len(stored),
+        len(stored),
+        len(failed),
+        "partial",
+    )
     assert faulty["db"].execute("select count(*) from articles where outlet = 'faults_en'").fetchone()[0] == len(stored)
     run = faulty["db"]["crawl_runs"].get(1)
     assert run["failed"] == len(failed) + len(FEED_FAULTS) + _run_row(faulty["db"], NORMAL_OUTLET)["failed"]
@@ -178,8 +239,19 @@ def test_the_other_outlet_is_unaffected(faulty):
     together = list(faulty["db"].query(query, [NORMAL_OUTLET]))
     alone = list(faulty["alone_db"].query(query, [NORMAL_OUTLET]))
     assert together and together == alone
-    counts = ("fetched", "new", "updated", "unchanged", "duplicates", "off_topic", "failed", "dates_rejected",
-              "skipped_known", "outside_window", "status")
+    counts = (
+        "fetched",
+        "new",
+        "updated",
+        "unchanged",
+        "duplicates",
+        "off_topic",
+        "failed",
+        "dates_rejected",
+        "skipped_known",
+        "outside_window",
+        "status",
+    )
     row_together, row_alone = _run_row(faulty["db"], NORMAL_OUTLET), _run_row(faulty["alone_db"], NORMAL_OUTLET)
     assert {c: row_together[c] for c in counts} == {c: row_alone[c] for c in counts}
 
@@ -208,8 +280,11 @@ def test_redirects_are_not_followed_off_site_nor_round_in_circles(faulty):
 
 def test_failed_urls_are_not_remembered_as_final(faulty):
     """Server errors and time-outs have no final answer: the next run tries them again."""
-    remembered = {r["url"] for r in faulty["db"].query("select url from urls where url like '%/fault/%'")} \
-        if "urls" in faulty["db"].table_names() else set()
+    remembered = (
+        {r["url"] for r in faulty["db"].query("select url from urls where url like '%/fault/%'")}
+        if "urls" in faulty["db"].table_names()
+        else set()
+    )
     for fault, (path, outcome, _) in FAULTS.items():
         if outcome == "failed":
             assert not any(path in url for url in remembered), fault
@@ -217,13 +292,23 @@ def test_failed_urls_are_not_remembered_as_final(faulty):
 
 # Unit tests of the pieces.
 
-@pytest.mark.parametrize("value, seconds", [
-    ("1", 1.0), (b"120", 120.0), (" 0 ", None), ("-5", None), ("soon", None), ("", None), (None, None),
-    (format_datetime(datetime(2024, 1, 1, 12, 0, 30, tzinfo=timezone.utc), usegmt=True), 30.0),
-    (format_datetime(datetime(2024, 1, 1, 11, 0, 0, tzinfo=timezone.utc), usegmt=True), None),
-])
+
+@pytest.mark.parametrize(
+    "value, seconds",
+    [
+        ("1", 1.0),
+        (b"120", 120.0),
+        (" 0 ", None),
+        ("-5", None),
+        ("soon", None),
+        ("", None),
+        (None, None),
+        (format_datetime(datetime(2024, 1, 1, 12, 0, 30, tzinfo=UTC), usegmt=True), 30.0),
+        (format_datetime(datetime(2024, 1, 1, 11, 0, 0, tzinfo=UTC), usegmt=True), None),
+    ],
+)
 def test_retry_after_values(value, seconds):
-    now = datetime(2024, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2024, 1, 1, 12, 0, 0, tzinfo=UTC)
     result = retry_after_seconds(value, now)
     assert (result or None) == seconds
 
@@ -277,29 +362,43 @@ def _failure(exception, url="http://127.0.0.1/a"):
     return failure
 
 
-@pytest.mark.parametrize("exception, counted", [
-    (IgnoreRequest("Forbidden by robots.txt"), False),
-    (IgnoreRequest("already known (stored): http://127.0.0.1/a"), False),
-    (IgnoreRequest("requested by another spider of this run: http://127.0.0.1/a"), False),
-    (IgnoreRequest("max redirections reached"), True),
-    (IgnoreRequest("Filtered offsite request to 'localhost'"), True),
-    (RedirectFailed("redirect loop: ..."), True),
-    (BrokenResponse("truncated gzip body"), True),
-    (UnsafeRequest("refused: scheme file: is not http(s)"), True),
-    (HttpError(Response("http://127.0.0.1/a", status=503), "Ignoring non-200 response"), True),
-    (TimeoutError("took longer than 3.0 seconds"), True),
-])
+@pytest.mark.parametrize(
+    "exception, counted",
+    [
+        (IgnoreRequest("Forbidden by robots.txt"), False),
+        (IgnoreRequest("already known (stored): http://127.0.0.1/a"), False),
+        (IgnoreRequest("requested by another spider of this run: http://127.0.0.1/a"), False),
+        (IgnoreRequest("max redirections reached"), True),
+        (IgnoreRequest("Filtered offsite request to 'localhost'"), True),
+        (RedirectFailed("redirect loop: ..."), True),
+        (BrokenResponse("truncated gzip body"), True),
+        (UnsafeRequest("refused: scheme file: is not http(s)"), True),
+        (HttpError(Response("http://127.0.0.1/a", status=503), "Ignoring non-200 response"), True),
+        (TimeoutError("took longer than 3.0 seconds"), True),
+    ],
+)
 def test_which_ignored_requests_count_as_failed(exception, counted):
     assert counted_failure(_failure(exception)) is counted
 
 
-@pytest.mark.parametrize("content_type, body, expected", [
-    ("text/html; charset=utf-8", "<p>Миротворцы покинули Карабах</p>".encode("cp1251"), "Миротворцы покинули Карабах"),
-    ("text/html; charset=iso-8859-1", "<p>Миротворцы покинули Карабах</p>".encode("utf-8"), "Миротворцы покинули Карабах"),
-    ("text/html; charset=windows-1251", "<p>Миротворцы покинули Карабах</p>".encode("cp1251"), "Миротворцы покинули Карабах"),
-    ("text/html", "<p>Миротворцы покинули Карабах</p>".encode("cp1251"), "Миротворцы покинули Карабах"),
-    ("text/html; charset=iso-8859-1", "<p>Café déjà vu</p>".encode("latin-1"), "Café déjà vu"),
-])
+@pytest.mark.parametrize(
+    "content_type, body, expected",
+    [
+        (
+            "text/html; charset=utf-8",
+            "<p>Миротворцы покинули Карабах</p>".encode("cp1251"),
+            "Миротворцы покинули Карабах",
+        ),
+        ("text/html; charset=iso-8859-1", "<p>Миротворцы покинули Карабах</p>".encode(), "Миротворцы покинули Карабах"),
+        (
+            "text/html; charset=windows-1251",
+            "<p>Миротворцы покинули Карабах</p>".encode("cp1251"),
+            "Миротворцы покинули Карабах",
+        ),
+        ("text/html", "<p>Миротворцы покинули Карабах</p>".encode("cp1251"), "Миротворцы покинули Карабах"),
+        ("text/html; charset=iso-8859-1", "<p>Café déjà vu</p>".encode("latin-1"), "Café déjà vu"),
+    ],
+)
 def test_wrong_and_missing_charsets_are_detected(content_type, body, expected):
     response = HtmlResponse("http://127.0.0.1/a", body=body, headers={"Content-Type": content_type})
     assert expected in response_text(response)
@@ -308,6 +407,6 @@ def test_wrong_and_missing_charsets_are_detected(content_type, body, expected):
 def test_response_text_warns_about_a_wrong_charset(caplog):
     body = "<p>Миротворцы покинули Карабах</p>".encode("cp1251")
     response = HtmlResponse("http://127.0.0.1/a", body=body, headers={"Content-Type": "text/html; charset=utf-8"})
-    with caplog.at_level("WARNING", logger="scraper.extract"):
+    with caplog.at_level("WARNING", logger="media_monitor.extraction.page"):
         response_text(response)
     assert "Wrong charset: http://127.0.0.1/a does not decode as utf-8; read as cp1251" in caplog.text

@@ -1,10 +1,10 @@
-"""The generated site's article pages (``scraper.samplesite.generated``) extract exactly: the
+"""The generated site's article pages (``media_monitor.samplesite.generated``) extract exactly: the
 scale-out tests and the crawl benchmark count on every article being kept and stored whole."""
 
 import pytest
 
-from scraper.extract import extract_page
-from scraper.samplesite.generated import REPORTERS, article, article_html, title
+from media_monitor.extraction.page import extract_page
+from media_monitor.samplesite.generated import REPORTERS, article, article_html, title
 
 
 @pytest.mark.parametrize("n", [0, 1, 17, 123, 4999])
@@ -22,6 +22,7 @@ def test_pages_have_the_shape_of_real_news_pages():
     # the 204 real pages in trafilatura's test set, median (quartiles): 78 KB (51-115),
     # 637 elements (432-851), 107 <div>s (63-168), deepest element 16 levels down (13-18)
     import lxml.html
+
     tree = lxml.html.document_fromstring(article_html("http://127.0.0.1:8000", 7))
     elements = list(tree.iter())
     assert 70_000 <= len(article_html("http://127.0.0.1:8000", 7)) <= 90_000

@@ -1,6 +1,6 @@
 import pytest
 
-from scraper.health import MAX_BACKOFF_SECONDS, is_stale, next_interval
+from media_monitor.storage.health import MAX_BACKOFF_SECONDS, is_stale, next_interval
 
 
 def run(status="ok", listed=5):

@@ -1,4 +1,4 @@
-"""The start-up heap is frozen when a crawl opens (scraper/heap.py)."""
+"""The start-up heap is frozen when a crawl opens (scraper/crawling/heap.py)."""
 
 import gc
 
@@ -6,12 +6,12 @@ from scrapy import Spider, signals
 from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
-from scraper.heap import FreezeStartupHeap
+from media_monitor.crawling.heap import FreezeStartupHeap
 
 
 def test_the_project_settings_enable_the_freeze():
     extensions = get_project_settings().getwithbase("EXTENSIONS")
-    assert extensions.get("scraper.heap.FreezeStartupHeap") is not None
+    assert extensions.get("media_monitor.crawling.heap.FreezeStartupHeap") is not None
 
 
 def test_what_is_alive_when_the_spider_opens_is_frozen_and_later_objects_are_not():

@@ -1,7 +1,7 @@
 import pytest
 from langdetect.detector import Detector
 
-from scraper.normalise.language import (
+from media_monitor.normalise.language import (
     _Detector,
     _factory,
     declared_code,
@@ -53,9 +53,13 @@ def test_declared_code(tag, code):
 # Labelled texts written for these tests (tests/data/languages.tsv): label, kind, text.
 def _labelled():
     from pathlib import Path
+
     path = Path(__file__).parent / "data" / "languages.tsv"
-    rows = [line.split("\t", 2) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")]
+    rows = [
+        line.split("\t", 2)
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     return [(label, kind, text, detect_language(text)[0]) for label, kind, text in rows]
 
 
@@ -100,12 +104,18 @@ def test_letters_settle_close_pairs(text, expected):
 @pytest.mark.parametrize(
     "text",
     [
-        EN, RU, HY, AZ, TR, KA,
+        EN,
+        RU,
+        HY,
+        AZ,
+        TR,
+        KA,
         "NATO and the OSCE: a USA-led MISSION ends",  # words in capitals, whose insides langdetect skips
         "  two  spaces,\tpunctuation!! and\nlines ",  # runs of spaces; leading and trailing spaces
         "Ünïcödé ÀÉ × ÷ ș ț — “quoted” 日本語 ひらがな カタカナ 한국어 ع ی",  # blocks langdetect normalises
         "Tiếng Việt có dấu",  # decomposed Vietnamese marks, which langdetect recomposes first
-        "a", "",
+        "a",
+        "",
     ],
 )
 def test_ngrams_are_langdetects_own(text):
@@ -123,8 +133,9 @@ def test_ngrams_and_probabilities_of_the_labelled_texts_are_langdetects_own():
         ours.append(text)
         theirs.append(text)
         assert ours._extract_ngrams() == theirs._extract_ngrams(), text
-        assert [(g.lang, g.prob) for g in ours.get_probabilities()] == \
-            [(g.lang, g.prob) for g in theirs.get_probabilities()], text
+        assert [(g.lang, g.prob) for g in ours.get_probabilities()] == [
+            (g.lang, g.prob) for g in theirs.get_probabilities()
+        ], text
 
 
 def test_a_word_cut_at_the_end_of_one_text_and_inside_another_gives_each_its_own_ngrams():

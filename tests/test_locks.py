@@ -5,7 +5,7 @@ import subprocess
 import sys
 import time
 
-from scraper.locks import MAX_AGE, OutletLock
+from media_monitor.crawling.locks import MAX_AGE, OutletLock
 
 
 def test_one_holder_at_a_time(tmp_path):

@@ -15,18 +15,33 @@ import urllib.request
 import sqlite_utils
 from click.testing import CliRunner
 
-from scraper.cli import cli
-from scraper.locks import OutletLock, lock_folder
+from media_monitor.cli import cli
+from media_monitor.crawling.locks import OutletLock, lock_folder
 from tests.conftest import FAST, ROOT, crawl, run_monitor
 
-SLOW = ["--set", "AUTOTHROTTLE_ENABLED=False", "--set", "DOWNLOAD_DELAY=0.4",
-        "--set", "RANDOMIZE_DOWNLOAD_DELAY=False", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=1",
-        "--set", "MONITOR_BATCH_SIZE=1"]
+SLOW = [
+    "--set",
+    "AUTOTHROTTLE_ENABLED=False",
+    "--set",
+    "DOWNLOAD_DELAY=0.4",
+    "--set",
+    "RANDOMIZE_DOWNLOAD_DELAY=False",
+    "--set",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=1",
+    "--set",
+    "MONITOR_BATCH_SIZE=1",
+]
 
 
 def _monitor(*args, **popen):
-    return subprocess.Popen([sys.executable, "-m", "scraper", *args], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+    return subprocess.Popen(
+        [sys.executable, "-m", "media_monitor", *args],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **popen,
+    )
 
 
 def _wait_until(condition, seconds=60.0):
@@ -48,9 +63,14 @@ def _count(db, sql):
 
 def test_health_marks_an_outlet_stale_after_three_empty_runs(site, tmp_path):
     sources = tmp_path / "sources.toml"
-    sources.write_text(site.sources_toml() + (
-        '\n[[outlet]]\nname = "dead_en"\ntitle = "Dead feed"\nhomepage = "{b}/dead/"\nlanguage = "en"\n'
-        'country = "GE"\ntimezone = "Asia/Tbilisi"\nfeeds = ["{b}/dead/feed.xml"]\n').format(b=site.base), encoding="utf-8")
+    sources.write_text(
+        site.sources_toml()
+        + (
+            f'\n[[outlet]]\nname = "dead_en"\ntitle = "Dead feed"\nhomepage = "{site.base}/dead/"\nlanguage = "en"\n'
+            f'country = "GE"\ntimezone = "Asia/Tbilisi"\nfeeds = ["{site.base}/dead/feed.xml"]\n'
+        ),
+        encoding="utf-8",
+    )
     db = tmp_path / "m.db"
     for run in range(3):
         crawl(db, sources, "--outlet", "dead_en", "--outlet", "yerevan_hy")
@@ -67,8 +87,22 @@ def test_health_marks_an_outlet_stale_after_three_empty_runs(site, tmp_path):
 
 def test_schedule_runs_one_crawl_per_cycle(sources, tmp_path):
     db = tmp_path / "m.db"
-    result = run_monitor("schedule", "--db", str(db), "--sources", str(sources), "--every", "1s",
-                         "--outlet", "yerevan_hy", "--max-runs", "3", "--", *FAST, timeout=180)
+    result = run_monitor(
+        "schedule",
+        "--db",
+        str(db),
+        "--sources",
+        str(sources),
+        "--every",
+        "1s",
+        "--outlet",
+        "yerevan_hy",
+        "--max-runs",
+        "3",
+        "--",
+        *FAST,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr
     runs = list(sqlite_utils.Database(db).query("select status, outlets from crawl_runs order by id"))
     assert [r["status"] for r in runs] == ["completed"] * 3
@@ -77,8 +111,9 @@ def test_schedule_runs_one_crawl_per_cycle(sources, tmp_path):
 
 def test_schedule_stops_cleanly_on_sigterm_and_marks_the_run_interrupted(sources, tmp_path):
     db = tmp_path / "m.db"
-    scheduler = _monitor("schedule", "--db", str(db), "--sources", str(sources), "--every", "1s",
-                         "--outlet", "herald_en", "--", *SLOW)
+    scheduler = _monitor(
+        "schedule", "--db", str(db), "--sources", str(sources), "--every", "1s", "--outlet", "herald_en", "--", *SLOW
+    )
     try:
         assert _wait_until(lambda: _count(db, "select count(*) from articles") >= 1), "no article stored"
         scheduler.send_signal(signal.SIGTERM)
@@ -108,8 +143,9 @@ def test_a_locked_outlet_is_not_crawled_twice(sources, tmp_path):
 
 def test_sigkill_mid_crawl_loses_nothing_committed_and_the_next_run_completes(sources, tmp_path):
     db = tmp_path / "m.db"
-    victim = _monitor("crawl", "--db", str(db), "--sources", str(sources), "--outlet", "herald_en",
-                      "--outlet", "baku_az", *SLOW)
+    victim = _monitor(
+        "crawl", "--db", str(db), "--sources", str(sources), "--outlet", "herald_en", "--outlet", "baku_az", *SLOW
+    )
     assert _wait_until(lambda: _count(db, "select count(*) from articles") >= 2), "nothing committed"
     committed = {r[0] for r in sqlite3.connect(db).execute("select url_key from articles")}
     os.kill(victim.pid, signal.SIGKILL)
@@ -132,8 +168,9 @@ def test_sigkill_mid_crawl_loses_nothing_committed_and_the_next_run_completes(so
 
 def test_a_crawl_stopped_by_sigterm_resumes_from_its_job_directory(sources, tmp_path):
     db, jobs = tmp_path / "m.db", tmp_path / "jobs"
-    first = _monitor("crawl", "--db", str(db), "--sources", str(sources), "--outlet", "herald_en",
-                     "--job-dir", str(jobs), *SLOW)
+    first = _monitor(
+        "crawl", "--db", str(db), "--sources", str(sources), "--outlet", "herald_en", "--job-dir", str(jobs), *SLOW
+    )
     assert _wait_until(lambda: _count(db, "select count(*) from articles") >= 1)
     first.send_signal(signal.SIGTERM)
     first.wait(timeout=60)
@@ -157,18 +194,35 @@ def test_datasette_answers_while_a_crawl_writes(sources, tmp_path):
     try:
         base = f"http://127.0.0.1:{port}/m"
         assert _wait_until(lambda: _ok(base + ".json"), 60)
-        writer = _monitor("crawl", "--db", str(db), "--sources", str(sources), "--outlet", "herald_en",
-                          "--outlet", "baku_az", "--outlet", "ararat_en", *SLOW)
+        writer = _monitor(
+            "crawl",
+            "--db",
+            str(db),
+            "--sources",
+            str(sources),
+            "--outlet",
+            "herald_en",
+            "--outlet",
+            "baku_az",
+            "--outlet",
+            "ararat_en",
+            *SLOW,
+        )
         answers, errors = [], []
-        paths = ["/articles.json?_shape=objects", "/clusters.json", "/coverage_per_day_per_outlet.json",
-                 "/articles.json?_search=peacekeepers", "/crawl_runs.json"]
+        paths = [
+            "/articles.json?_shape=objects",
+            "/clusters.json",
+            "/coverage_per_day_per_outlet.json",
+            "/articles.json?_search=peacekeepers",
+            "/crawl_runs.json",
+        ]
 
         def burst(offset):
             for n in range(100):
                 try:
                     with urllib.request.urlopen(base + paths[(n + offset) % len(paths)], timeout=30) as response:
                         answers.append((response.status, response.read()))
-                except Exception as exc:  # noqa: BLE001 (every failure is the finding)
+                except Exception as exc:
                     errors.append(repr(exc))
 
         threads = [threading.Thread(target=burst, args=(k,)) for k in range(5)]
@@ -201,7 +255,7 @@ def _ok(url):
 def test_health_is_browsable_in_datasette(crawled):
     import asyncio
 
-    from scraper.web import make_datasette
+    from media_monitor.web.app import make_datasette
 
     datasette = make_datasette(crawled[0])
     page = asyncio.run(datasette.client.get("/monitor/outlet_health"))

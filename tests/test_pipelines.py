@@ -8,29 +8,44 @@ import sqlite_utils
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from scraper.items import ArticleItem
-from scraper.pipelines import (
-    DedupePipeline,
-    NormalisePipeline,
-    StorePipeline,
-    TextSignaturePipeline,
-    TopicPipeline,
-)
-from scraper.sources import Outlet
-from spiders.base import OutletSpider
+from media_monitor.config.sources import Outlet
+from media_monitor.items import ArticleItem
+from media_monitor.pipelines.dedupe import DedupePipeline
+from media_monitor.pipelines.normalise import NormalisePipeline
+from media_monitor.pipelines.signature import TextSignaturePipeline
+from media_monitor.pipelines.store import StorePipeline
+from media_monitor.pipelines.topic import TopicPipeline
+from media_monitor.spiders.base import OutletSpider
 
-OUTLET = Outlet(name="test_en", title="Test", homepage="https://news.example/", language="en",
-                country="GE", timezone="Asia/Tbilisi", feeds=("https://news.example/feed",))
-BODY = ("Russian peacekeepers began leaving the Karabakh region, officials said on Wednesday. "
-        "The convoy of armoured vehicles left Khankendi in the morning and headed north. ") * 3
-OTHER_BODY = ("The last Russian peacekeepers have left Karabakh, the defence ministry said, closing "
-              "a deployment that began in November 2020 with about two thousand troops. ") * 3
+OUTLET = Outlet(
+    name="test_en",
+    title="Test",
+    homepage="https://news.example/",
+    language="en",
+    country="GE",
+    timezone="Asia/Tbilisi",
+    feeds=("https://news.example/feed",),
+)
+BODY = (
+    "Russian peacekeepers began leaving the Karabakh region, officials said on Wednesday. "
+    "The convoy of armoured vehicles left Khankendi in the morning and headed north. "
+) * 3
+OTHER_BODY = (
+    "The last Russian peacekeepers have left Karabakh, the defence ministry said, closing "
+    "a deployment that began in November 2020 with about two thousand troops. "
+) * 3
 
 
 def raw_item(url, text=BODY, title="Peacekeepers leave Karabakh", published="2024-04-17T14:05:00+04:00"):
-    return ArticleItem(outlet="test_en", url=url, fetched_at="2024-06-20T12:00:00+00:00", title=title,
-                       published_candidates=[published] if published else [], authors=["A. Writer"],
-                       text=text)
+    return ArticleItem(
+        outlet="test_en",
+        url=url,
+        fetched_at="2024-06-20T12:00:00+00:00",
+        title=title,
+        published_candidates=[published] if published else [],
+        authors=["A. Writer"],
+        text=text,
+    )
 
 
 class Pipelines:
@@ -40,8 +55,10 @@ class Pipelines:
         crawler = get_crawler(OutletSpider.for_outlet(OUTLET), {"MONITOR_DB": str(db_path), "MONITOR_BATCH_SIZE": 2})
         crawler.spider = crawler._create_spider()
         self.crawler = crawler
-        self.stages = [cls.from_crawler(crawler) for cls in
-                       (NormalisePipeline, TopicPipeline, TextSignaturePipeline, DedupePipeline, StorePipeline)]
+        self.stages = [
+            cls.from_crawler(crawler)
+            for cls in (NormalisePipeline, TopicPipeline, TextSignaturePipeline, DedupePipeline, StorePipeline)
+        ]
 
     def __enter__(self):
         for stage in self.stages:
@@ -100,7 +117,9 @@ def test_same_title_of_the_same_outlet_within_seven_days_is_a_duplicate(db_path)
     with Pipelines(db_path) as run:
         first = run.feed(raw_item("https://news.example/a", published="2024-04-17T09:00:00Z"))
         within = run.feed(raw_item("https://news.example/b", text=OTHER_BODY, published="2024-04-20T09:00:00Z"))
-        beyond = run.feed(raw_item("https://news.example/c", text=OTHER_BODY + " Later.", published="2024-05-20T09:00:00Z"))
+        beyond = run.feed(
+            raw_item("https://news.example/c", text=OTHER_BODY + " Later.", published="2024-05-20T09:00:00Z")
+        )
     assert within["duplicate_of"] == first["article_id"]
     assert beyond["duplicate_of"] is None
 
@@ -125,4 +144,7 @@ def test_feed_values_are_the_fallback(db_path):
     with Pipelines(db_path) as run:
         stored = run.feed(item)
     assert (stored["title"], stored["published_at"], stored["feed_guid"]) == (
-        "From the feed", "2024-04-17T10:05:00Z", "g-1")
+        "From the feed",
+        "2024-04-17T10:05:00Z",
+        "g-1",
+    )

@@ -15,7 +15,7 @@ from scrapy.settings import Settings
 from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import MemoryStatsCollector
 
-from scraper.safety import (
+from media_monitor.crawling.safety import (
     REFUSED_NAMES,
     HostPolicy,
     SafeRequests,
@@ -24,51 +24,71 @@ from scraper.safety import (
     UnsafeRequest,
     is_private,
 )
-from scraper.samplesite import SampleSite
-from spiders.base import ARTICLE, SOURCE
+from media_monitor.samplesite import SampleSite
+from media_monitor.spiders.base import ARTICLE, SOURCE
 from tests.conftest import crawl
 
 SAMPLE = HostPolicy.from_hosts(["127.0.0.1", "api.gdeltproject.org"])  # the sample site's outlets
 LOCAL_OUTLET = HostPolicy.from_hosts(["localhost", "intranet.example", "10.1.0.0/16"])
 
 
-@pytest.mark.parametrize("address, private", [
-    ("127.0.0.1", True), ("127.8.9.10", True), ("10.0.0.1", True), ("172.16.0.1", True), ("172.31.255.255", True),
-    ("172.32.0.1", False), ("192.168.1.1", True), ("169.254.169.254", True), ("0.0.0.0", True),
-    ("100.64.0.1", True), ("::1", True), ("fc00::1", True), ("fd12:3456::1", True), ("fe80::1", True),
-    ("::ffff:127.0.0.1", True), ("::ffff:8.8.8.8", False), ("8.8.8.8", False), ("93.184.216.34", False),
-    ("2606:4700::1111", False),
-])
+@pytest.mark.parametrize(
+    "address, private",
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("10.0.0.1", True),
+        ("172.16.0.1", True),
+        ("172.31.255.255", True),
+        ("172.32.0.1", False),
+        ("192.168.1.1", True),
+        ("169.254.169.254", True),
+        ("0.0.0.0", True),
+        ("100.64.0.1", True),
+        ("::1", True),
+        ("fc00::1", True),
+        ("fd12:3456::1", True),
+        ("fe80::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("::ffff:8.8.8.8", False),
+        ("8.8.8.8", False),
+        ("93.184.216.34", False),
+        ("2606:4700::1111", False),
+    ],
+)
 def test_private_addresses(address, private):
     assert is_private(address) is private
 
 
-@pytest.mark.parametrize("policy, url, refused", [
-    # schemes
-    (SAMPLE, "file:///etc/passwd", "scheme file: is not http(s)"),
-    (SAMPLE, "ftp://127.0.0.1/pub/x", "scheme ftp: is not http(s)"),
-    (SAMPLE, "data:text/html,<p>hi</p>", "scheme data: is not http(s)"),
-    (SAMPLE, "s3://bucket/key", "scheme s3: is not http(s)"),
-    (SAMPLE, "gopher://example.org/", "scheme gopher: is not http(s)"),
-    (SAMPLE, "HTTPS://example.org/", None),
-    (SAMPLE, "http://example.org/news/1", None),
-    # IP literals: private refused unless configured, public allowed
-    (SAMPLE, "http://127.0.0.1:8000/herald/feed.xml", None),
-    (SAMPLE, "http://127.0.0.2/", "127.0.0.2 is a loopback or private address"),
-    (SAMPLE, "http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a loopback or private address"),
-    (SAMPLE, "http://10.0.0.1/admin", "10.0.0.1 is a loopback or private address"),
-    (SAMPLE, "http://192.168.1.1/", "192.168.1.1 is a loopback or private address"),
-    (SAMPLE, "http://172.20.0.5:5432/", "172.20.0.5 is a loopback or private address"),
-    (SAMPLE, "http://[::1]:8000/", "::1 is a loopback or private address"),
-    (SAMPLE, "http://[fd00::5]/", "fd00::5 is a loopback or private address"),
-    (SAMPLE, "http://[fe80::1]/", "fe80::1 is a loopback or private address"),
-    (SAMPLE, "http://[::ffff:10.0.0.1]/", "10.0.0.1 is a loopback or private address"),
-    (SAMPLE, "http://8.8.8.8/", None),
-    (SAMPLE, "http://localhost:8000/", None),  # a name: the resolver decides
-    (LOCAL_OUTLET, "http://127.0.0.1/", "127.0.0.1 is a loopback or private address"),
-    (LOCAL_OUTLET, "http://10.1.2.3/", None),  # inside a configured network
-    (LOCAL_OUTLET, "http://10.2.0.1/", "10.2.0.1 is a loopback or private address"),
-])
+@pytest.mark.parametrize(
+    "policy, url, refused",
+    [
+        # schemes
+        (SAMPLE, "file:///etc/passwd", "scheme file: is not http(s)"),
+        (SAMPLE, "ftp://127.0.0.1/pub/x", "scheme ftp: is not http(s)"),
+        (SAMPLE, "data:text/html,<p>hi</p>", "scheme data: is not http(s)"),
+        (SAMPLE, "s3://bucket/key", "scheme s3: is not http(s)"),
+        (SAMPLE, "gopher://example.org/", "scheme gopher: is not http(s)"),
+        (SAMPLE, "HTTPS://example.org/", None),
+        (SAMPLE, "http://example.org/news/1", None),
+        # IP literals: private refused unless configured, public allowed
+        (SAMPLE, "http://127.0.0.1:8000/herald/feed.xml", None),
+        (SAMPLE, "http://127.0.0.2/", "127.0.0.2 is a loopback or private address"),
+        (SAMPLE, "http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a loopback or private address"),
+        (SAMPLE, "http://10.0.0.1/admin", "10.0.0.1 is a loopback or private address"),
+        (SAMPLE, "http://192.168.1.1/", "192.168.1.1 is a loopback or private address"),
+        (SAMPLE, "http://172.20.0.5:5432/", "172.20.0.5 is a loopback or private address"),
+        (SAMPLE, "http://[::1]:8000/", "::1 is a loopback or private address"),
+        (SAMPLE, "http://[fd00::5]/", "fd00::5 is a loopback or private address"),
+        (SAMPLE, "http://[fe80::1]/", "fe80::1 is a loopback or private address"),
+        (SAMPLE, "http://[::ffff:10.0.0.1]/", "10.0.0.1 is a loopback or private address"),
+        (SAMPLE, "http://8.8.8.8/", None),
+        (SAMPLE, "http://localhost:8000/", None),  # a name: the resolver decides
+        (LOCAL_OUTLET, "http://127.0.0.1/", "127.0.0.1 is a loopback or private address"),
+        (LOCAL_OUTLET, "http://10.1.2.3/", None),  # inside a configured network
+        (LOCAL_OUTLET, "http://10.2.0.1/", "10.2.0.1 is a loopback or private address"),
+    ],
+)
 def test_url_decisions(policy, url, refused):
     reason = policy.url_refusal(url)
     if refused is None:
@@ -77,26 +97,30 @@ def test_url_decisions(policy, url, refused):
         assert reason and refused in reason
 
 
-@pytest.mark.parametrize("policy, name, address, refused", [
-    (SAMPLE, "example.org", "93.184.216.34", False),
-    (SAMPLE, "localhost", "127.0.0.1", False),  # 127.0.0.1 is configured: the sample outlets are there
-    (SAMPLE, "evil.example", "127.0.0.1", False),  # the same address: as reachable as by its literal
-    (SAMPLE, "evil.example", "10.0.0.5", True),  # DNS smuggling a private address in
-    (SAMPLE, "metadata.evil.example", "169.254.169.254", True),
-    (SAMPLE, "evil.example", "127.0.0.2", True),
-    (LOCAL_OUTLET, "localhost", "127.0.0.1", False),  # configured by name
-    (LOCAL_OUTLET, "INTRANET.example.", "10.9.9.9", False),
-    (LOCAL_OUTLET, "other.example", "10.1.200.1", False),  # configured network
-    (LOCAL_OUTLET, "other.example", "127.0.0.1", True),
-    (LOCAL_OUTLET, "other.example", "192.168.0.10", True),
-])
+@pytest.mark.parametrize(
+    "policy, name, address, refused",
+    [
+        (SAMPLE, "example.org", "93.184.216.34", False),
+        (SAMPLE, "localhost", "127.0.0.1", False),  # 127.0.0.1 is configured: the sample outlets are there
+        (SAMPLE, "evil.example", "127.0.0.1", False),  # the same address: as reachable as by its literal
+        (SAMPLE, "evil.example", "10.0.0.5", True),  # DNS smuggling a private address in
+        (SAMPLE, "metadata.evil.example", "169.254.169.254", True),
+        (SAMPLE, "evil.example", "127.0.0.2", True),
+        (LOCAL_OUTLET, "localhost", "127.0.0.1", False),  # configured by name
+        (LOCAL_OUTLET, "INTRANET.example.", "10.9.9.9", False),
+        (LOCAL_OUTLET, "other.example", "10.1.200.1", False),  # configured network
+        (LOCAL_OUTLET, "other.example", "127.0.0.1", True),
+        (LOCAL_OUTLET, "other.example", "192.168.0.10", True),
+    ],
+)
 def test_resolution_decisions(policy, name, address, refused):
     assert bool(policy.resolved_refusal(name, address)) is refused
 
 
 def test_configured_hosts_come_from_the_sources_file_and_the_gdelt_url(tmp_path):
     sources = tmp_path / "sources.toml"
-    sources.write_text("""
+    sources.write_text(
+        """
 [[outlet]]
 name = "lan_news"
 title = "LAN News"
@@ -105,11 +129,18 @@ language = "en"
 country = "GE"
 timezone = "UTC"
 feeds = ["http://10.3.0.7/feed.xml"]
-""", encoding="utf-8")
-    policy = HostPolicy.from_settings(Settings({
-        "MONITOR_SOURCES": str(sources), "MONITOR_GDELT_URL": "http://192.168.5.5:9000/api",
-        "MONITOR_PRIVATE_HOSTS": ["172.30.0.0/16", "cache.lan"],
-    }))
+""",
+        encoding="utf-8",
+    )
+    policy = HostPolicy.from_settings(
+        Settings(
+            {
+                "MONITOR_SOURCES": str(sources),
+                "MONITOR_GDELT_URL": "http://192.168.5.5:9000/api",
+                "MONITOR_PRIVATE_HOSTS": ["172.30.0.0/16", "cache.lan"],
+            }
+        )
+    )
     assert policy.url_refusal("http://10.3.0.7/news/1") is None
     assert policy.url_refusal("http://192.168.5.5:9000/api?q=x") is None
     assert policy.url_refusal("http://172.30.4.4/") is None
@@ -156,13 +187,14 @@ def test_the_resolver_refuses_names_resolving_to_unconfigured_private_addresses(
         for name in names:
             resolver.getHostByName(name).addCallbacks(
                 lambda address, name=name: results.__setitem__(name, address),
-                lambda failure, name=name: results.__setitem__(name, failure))
+                lambda failure, name=name: results.__setitem__(name, failure),
+            )
         assert results["public.example"] == "93.184.216.34"
         assert results["loopback.example"] == "127.0.0.1"  # where the sample outlets are configured
         assert results["smuggler.example"].check(UnsafeAddressError)
         assert "smuggler.example resolves to 10.0.0.5" in results["smuggler.example"].getErrorMessage()
         # the middleware refuses the name from now on, without another lookup or retry
-        with pytest.raises(UnsafeRequest, match="smuggler.example resolves to 10.0.0.5"):
+        with pytest.raises(UnsafeRequest, match=r"smuggler\.example resolves to 10\.0\.0\.5"):
             _middleware(SAMPLE).process_request(Request("http://smuggler.example/news/1"))
     finally:
         for name in names:
@@ -175,40 +207,63 @@ def test_the_project_installs_the_resolver_and_the_middleware_first():
 
     from scrapy.utils.project import get_project_settings
 
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "scraper.settings")
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "media_monitor.settings")
     settings = get_project_settings()
-    assert settings["TWISTED_DNS_RESOLVER"] == "scraper.safety.SafeResolver"
+    assert settings["TWISTED_DNS_RESOLVER"] == "media_monitor.crawling.safety.SafeResolver"
     middlewares = settings.getwithbase("DOWNLOADER_MIDDLEWARES")
-    assert middlewares["scraper.safety.SafeRequests"] < min(
-        v for k, v in middlewares.items() if k != "scraper.safety.SafeRequests" and v is not None)
-
+    assert middlewares["media_monitor.crawling.safety.SafeRequests"] < min(
+        v for k, v in middlewares.items() if k != "media_monitor.crawling.safety.SafeRequests" and v is not None
+    )
 
 
 def test_a_worker_keeps_the_projects_safety_and_fault_middlewares():
     # a scale-out worker's settings replace whole component dicts: what the project installs
     # must still be there, and only the stateless stages run in a worker
-    from scraper import settings as project
-    from scraper.crawl import CrawlJob
-    from scraper.distributed import worker_settings
+    from media_monitor import settings as project
+    from media_monitor.crawl import CrawlJob
+    from media_monitor.scaleout.distributed import worker_settings
 
-    job = CrawlJob(db="w.db", sources=None, outlets=[], topic=None, topic_filter=True, since=None, until=None,
-                   gdelt=False, overrides=worker_settings("redis://127.0.0.1:1/0"))
+    job = CrawlJob(
+        db="w.db",
+        sources=None,
+        outlets=[],
+        topic=None,
+        topic_filter=True,
+        since=None,
+        until=None,
+        gdelt=False,
+        overrides=worker_settings("redis://127.0.0.1:1/0"),
+    )
     settings = job.settings()
     middlewares = settings.getwithbase("DOWNLOADER_MIDDLEWARES")
-    for name in ("scraper.safety.SafeRequests", "scraper.middlewares.RetryAfter", "scraper.middlewares.TruncatedBody",
-                 "scraper.middlewares.RedirectGuard"):
+    for name in (
+        "media_monitor.crawling.safety.SafeRequests",
+        "media_monitor.crawling.faults.RetryAfter",
+        "media_monitor.crawling.faults.TruncatedBody",
+        "media_monitor.crawling.faults.RedirectGuard",
+    ):
         assert middlewares[name] == project.DOWNLOADER_MIDDLEWARES[name]
-    assert middlewares["scraper.urlmemory.UrlMemory"] is None
-    assert settings.getwithbase("EXTENSIONS")["scraper.heap.FreezeStartupHeap"] is not None
+    assert middlewares["media_monitor.crawling.urlmemory.UrlMemory"] is None
+    assert settings.getwithbase("EXTENSIONS")["media_monitor.crawling.heap.FreezeStartupHeap"] is not None
     stages = {k for k, v in settings.getwithbase("ITEM_PIPELINES").items() if v is not None}
-    assert stages == {"scraper.pipelines.NormalisePipeline", "scraper.pipelines.WindowPipeline",
-                      "scraper.pipelines.TopicPipeline", "scraper.pipelines.TextSignaturePipeline",
-                      "scraper.distributed.RedisItemQueuePipeline"}
+    assert stages == {
+        "media_monitor.pipelines.normalise.NormalisePipeline",
+        "media_monitor.pipelines.window.WindowPipeline",
+        "media_monitor.pipelines.topic.TopicPipeline",
+        "media_monitor.pipelines.signature.TextSignaturePipeline",
+        "media_monitor.scaleout.distributed.RedisItemQueuePipeline",
+    }
+
 
 UNSAFE_LINKS = [
-    "file:///etc/passwd", "ftp://localhost/pub/x", "data:text/html,<p>hello</p>", "s3://bucket/key",
+    "file:///etc/passwd",
+    "ftp://localhost/pub/x",
+    "data:text/html,<p>hello</p>",
+    "s3://bucket/key",
     "http://127.0.0.1:{port}/fault/no-charset/no-charset",  # the sample server, by an unconfigured address
-    "http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/admin", "http://[::1]:{port}/fault/huge/huge",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://10.0.0.1/admin",
+    "http://[::1]:{port}/fault/huge/huge",
 ]
 
 
@@ -221,7 +276,8 @@ def unsafe_crawl(tmp_path_factory):
         feed = f"{site.alt_base}/fault/link-feed?" + "&".join("to=" + quote(link, safe="") for link in links)
         folder = tmp_path_factory.mktemp("safety")
         sources = folder / "sources.toml"
-        sources.write_text(f"""
+        sources.write_text(
+            f"""
 [[outlet]]
 name = "unsafe_links"
 title = "Unsafe Links"
@@ -230,7 +286,9 @@ language = "en"
 country = "GE"
 timezone = "UTC"
 feeds = ["{feed}"]
-""", encoding="utf-8")
+""",
+            encoding="utf-8",
+        )
         result = crawl(folder / "monitor.db", sources, "--log-level", "INFO")
         yield result, sqlite_utils.Database(folder / "monitor.db"), list(site.requests), dict(site.fault_hits)
 
@@ -244,12 +302,14 @@ def test_unsafe_feed_links_are_refused_logged_and_counted(unsafe_crawl):
     for scheme in ("file:", "ftp:", "data:", "s3:"):
         assert any(f"scheme {scheme} is not http(s)" in line for line in refused), scheme
     for address in ("127.0.0.1", "169.254.169.254", "10.0.0.1", "::1"):
-        assert any(f": {address} is a loopback or private address no outlet is configured at" in line
-                   for line in refused), address
+        assert any(
+            f": {address} is a loopback or private address no outlet is configured at" in line for line in refused
+        ), address
     (row,) = db.query("select * from crawl_run_outlets where outlet = 'unsafe_links'")
     assert (row["fetched"], row["new"], row["failed"]) == (1, 1, len(UNSAFE_LINKS))
     assert [r["canonical_url"].split("/fault/")[1] for r in db.query("select canonical_url from articles")] == [
-        "flaky-500/flaky-500"]
+        "flaky-500/flaky-500"
+    ]
     # nothing was requested through an unsafe link: only robots.txt, the feed and the safe article
     assert "/fault/no-charset/no-charset" not in hits and "/fault/huge/huge" not in hits
     assert all(path == "/robots.txt" or path.startswith(("/fault/link-feed", "/fault/flaky-500/")) for path in requests)

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from scraper.dedupe import signature
-from scraper.samplesite.generated import GeneratedSite
+from media_monitor.samplesite.generated import GeneratedSite
+from media_monitor.storage.minhash import signature
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = ["--set", "AUTOTHROTTLE_ENABLED=False", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=16"]
@@ -41,8 +41,11 @@ def _free_port() -> int:
 @pytest.fixture
 def redis_url():
     port = _free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
-                               "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
     for _ in range(100):
@@ -57,18 +60,40 @@ def redis_url():
 
 
 def _monitor(*args: str, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "scraper", *args], cwd=ROOT,
-                            stdout=log.open("w"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "media_monitor", *args], cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
 
 
 def _worker(url, sources, tmp_path, n) -> subprocess.Popen:
-    return _monitor("worker", "--redis", url, "--sources", str(sources), "--cache-dir", str(tmp_path / f"cache{n}"),
-                    "--idle-exit", "2", *FAST, log=tmp_path / f"worker{n}.log")
+    return _monitor(
+        "worker",
+        "--redis",
+        url,
+        "--sources",
+        str(sources),
+        "--cache-dir",
+        str(tmp_path / f"cache{n}"),
+        "--idle-exit",
+        "2",
+        *FAST,
+        log=tmp_path / f"worker{n}.log",
+    )
 
 
 def _ingest(url, sources, db, tmp_path) -> subprocess.Popen:
-    return _monitor("ingest", "--redis", url, "--db", str(db), "--sources", str(sources), "--idle-exit", "2",
-                    log=tmp_path / "ingest.log")
+    return _monitor(
+        "ingest",
+        "--redis",
+        url,
+        "--db",
+        str(db),
+        "--sources",
+        str(sources),
+        "--idle-exit",
+        "2",
+        log=tmp_path / "ingest.log",
+    )
 
 
 def _wait(proc: subprocess.Popen, log: Path, timeout: float = 150) -> None:
@@ -103,14 +128,16 @@ def test_two_workers_and_one_writer_fetch_and_store_each_article_once(redis_url,
     assert redis.Redis.from_url(redis_url).llen("monitor:items") == 0
     # each text's MinHash, computed by the worker that fetched it, is stored as computed
     sample = sqlite_utils.Database(db).query(
-        "select a.text, s.shingles, s.minhash from articles a join text_signatures s on s.article_id = a.id limit 50")
+        "select a.text, s.shingles, s.minhash from articles a join text_signatures s on s.article_id = a.id limit 50"
+    )
     for row in sample:
         assert (row["shingles"], row["minhash"]) == (signature(row["text"]).shingles, signature(row["text"]).to_bytes())
     # the outlet's part of the run, as a single-process crawl records it: the workers' counts
     # (fetched) with the writer's (new), and its health; no row for the writer itself
     rows = list(sqlite_utils.Database(db).query("select * from crawl_run_outlets"))
-    assert [(r["outlet"], r["status"], r["fetched"], r["new"], r["failed"]) for r in rows] == \
-        [("gen_en", "ok", 2000, 2000, 0)]
+    assert [(r["outlet"], r["status"], r["fetched"], r["new"], r["failed"]) for r in rows] == [
+        ("gen_en", "ok", 2000, 2000, 0)
+    ]
     health = list(sqlite_utils.Database(db).query("select outlet, last_status from outlet_health"))
     assert health == [{"outlet": "gen_en", "last_status": "ok"}]
 
@@ -155,8 +182,9 @@ def test_the_writer_records_each_round_as_a_crawl_run(redis_url, tmp_path):
 
     with GeneratedSite(300) as site:
         sources = site.write_sources(tmp_path / "sources.toml")
-        writer = _monitor("ingest", "--redis", redis_url, "--db", str(db), "--sources", str(sources),
-                          log=tmp_path / "ingest.log")
+        writer = _monitor(
+            "ingest", "--redis", redis_url, "--db", str(db), "--sources", str(sources), log=tmp_path / "ingest.log"
+        )
         for round_ in (1, 2):
             workers = [_worker(redis_url, sources, tmp_path, n) for n in (1, 2)]
             for n, proc in enumerate(workers, 1):
@@ -167,8 +195,9 @@ def test_the_writer_records_each_round_as_a_crawl_run(redis_url, tmp_path):
         writer.send_signal(signal.SIGINT)
         _wait(writer, tmp_path / "ingest.log")
     database = sqlite_utils.Database(db)
-    rows = database.query("select crawl_run_id, outlet, status, fetched, new, skipped_known "
-                          "from crawl_run_outlets order by crawl_run_id")
+    rows = database.query(
+        "select crawl_run_id, outlet, status, fetched, new, skipped_known from crawl_run_outlets order by crawl_run_id"
+    )
     # the second round finds every article known: nothing fetched again, nothing new
     assert [tuple(r.values()) for r in rows] == [(1, "gen_en", "ok", 300, 300, 0), (2, "gen_en", "ok", 0, 0, 300)]
     assert database["crawl_runs"].count == 2  # no empty run when the writer stops
@@ -177,13 +206,36 @@ def test_the_writer_records_each_round_as_a_crawl_run(redis_url, tmp_path):
 def test_a_distributed_backfill_stores_what_a_single_process_one_does(redis_url, tmp_path, site, sources, manifest):
     """`monitor worker --since … --until …` (sitemap partitions, listings, GDELT) + the writer:
     the same in-window articles as `monitor crawl --since … --until …` (tests/test_backfill.py)."""
-    window = ["--since", "2024-04-01", "--until", "2024-06-30",
-              "--set", f"MONITOR_GDELT_URL={site.base}/gdelt/api/v2/doc/doc", "--set", "MONITOR_GDELT_DELAY=0",
-              "--set", "MONITOR_GDELT_CHUNK_DAYS=31"]
+    window = [
+        "--since",
+        "2024-04-01",
+        "--until",
+        "2024-06-30",
+        "--set",
+        f"MONITOR_GDELT_URL={site.base}/gdelt/api/v2/doc/doc",
+        "--set",
+        "MONITOR_GDELT_DELAY=0",
+        "--set",
+        "MONITOR_GDELT_CHUNK_DAYS=31",
+    ]
     db = tmp_path / "monitor.db"
-    workers = [_monitor("worker", "--redis", redis_url, "--sources", str(sources), "--cache-dir",
-                        str(tmp_path / f"cache{n}"), "--idle-exit", "2", *FAST, *window, log=tmp_path / f"worker{n}.log")
-               for n in (1, 2)]
+    workers = [
+        _monitor(
+            "worker",
+            "--redis",
+            redis_url,
+            "--sources",
+            str(sources),
+            "--cache-dir",
+            str(tmp_path / f"cache{n}"),
+            "--idle-exit",
+            "2",
+            *FAST,
+            *window,
+            log=tmp_path / f"worker{n}.log",
+        )
+        for n in (1, 2)
+    ]
     writer = _ingest(redis_url, sources, db, tmp_path)
     for n, proc in enumerate(workers, 1):
         _wait(proc, tmp_path / f"worker{n}.log")
@@ -191,9 +243,15 @@ def test_a_distributed_backfill_stores_what_a_single_process_one_does(redis_url,
 
     def url(page):
         return (site.alt_base if page.get("host") == "alt" else site.base) + page["path"]
+
     stored = {r["canonical_url"] for r in sqlite_utils.Database(db).query("select canonical_url from articles")}
-    in_window = {url(p) for p in manifest if p["window"] == "in"
-                 and (p["expect"] == "stored" or p["how"] in ("content_hash", "title_window"))}
+    in_window = {
+        url(p)
+        for p in manifest
+        if p["window"] == "in" and (p["expect"] == "stored" or p["how"] in ("content_hash", "title_window"))
+    }
     assert stored == in_window
-    gdelt_only = [p for p in manifest if p["found_via"] == ["gdelt"] and p["window"] == "in" and p["expect"] == "stored"]
+    gdelt_only = [
+        p for p in manifest if p["found_via"] == ["gdelt"] and p["window"] == "in" and p["expect"] == "stored"
+    ]
     assert gdelt_only and {url(p) for p in gdelt_only} <= stored

@@ -1,6 +1,6 @@
 import pytest
 
-from scraper.sources import DEFAULT_SOURCES, SourcesError, load_sources, parse_sources
+from media_monitor.config.sources import DEFAULT_SOURCES, SourcesError, load_sources, parse_sources
 
 GOOD = """
 [[outlet]]
@@ -31,22 +31,34 @@ def test_the_bundled_sources_file_is_valid():
 @pytest.mark.parametrize(
     "change, message",
     [
-        (('timezone = "Asia/Tbilisi"', 'timezone = "Asia/Tbilsi"'),
-         "outlet 'oc_media' (#1), key 'timezone': 'Asia/Tbilsi' is not a known IANA timezone"),
-        (('feeds = ["https://oc-media.org/feed/"]', "feeds = []"),
-         "outlet 'oc_media' (#1), key 'feeds': an outlet needs at least one feed, sitemap or listing"),
-        (('homepage = "https://oc-media.org/"', 'homepage = "oc-media.org"'),
-         "outlet 'oc_media' (#1), key 'homepage': 'oc-media.org' is not an http(s) URL"),
-        (('feeds = ["https://oc-media.org/feed/"]', 'feeds = ["ftp://oc-media.org/feed"]'),
-         "key 'feeds': 'ftp://oc-media.org/feed' is not an http(s) URL"),
+        (
+            ('timezone = "Asia/Tbilisi"', 'timezone = "Asia/Tbilsi"'),
+            "outlet 'oc_media' (#1), key 'timezone': 'Asia/Tbilsi' is not a known IANA timezone",
+        ),
+        (
+            ('feeds = ["https://oc-media.org/feed/"]', "feeds = []"),
+            "outlet 'oc_media' (#1), key 'feeds': an outlet needs at least one feed, sitemap or listing",
+        ),
+        (
+            ('homepage = "https://oc-media.org/"', 'homepage = "oc-media.org"'),
+            "outlet 'oc_media' (#1), key 'homepage': 'oc-media.org' is not an http(s) URL",
+        ),
+        (
+            ('feeds = ["https://oc-media.org/feed/"]', 'feeds = ["ftp://oc-media.org/feed"]'),
+            "key 'feeds': 'ftp://oc-media.org/feed' is not an http(s) URL",
+        ),
         (('language = "en"', 'language = "english"'), "key 'language': 'english' is not an ISO 639-1 code"),
         (('name = "oc_media"', 'name = "OC Media"'), "key 'name': 'OC Media' must be snake_case"),
-        (('sitemaps = []', 'sitemap = []'), "outlet 'oc_media' (#1), key 'sitemap': is not a known key"),
-        (('title = "OC Media"', ''), "outlet 'oc_media' (#1), key 'title': is required"),
-        (('sitemaps = []', 'sitemaps = []\nselectors = {published = "span..date"}'),
-         "key 'selectors.published': CSS selector 'span..date' does not compile"),
-        (('sitemaps = []', 'sitemaps = []\nselectors = {date = ".date"}'),
-         "key 'selectors.date': is not a known key (known: title, published, authors, text)"),
+        (("sitemaps = []", "sitemap = []"), "outlet 'oc_media' (#1), key 'sitemap': is not a known key"),
+        (('title = "OC Media"', ""), "outlet 'oc_media' (#1), key 'title': is required"),
+        (
+            ("sitemaps = []", 'sitemaps = []\nselectors = {published = "span..date"}'),
+            "key 'selectors.published': CSS selector 'span..date' does not compile",
+        ),
+        (
+            ("sitemaps = []", 'sitemaps = []\nselectors = {date = ".date"}'),
+            "key 'selectors.date': is not a known key (known: title, published, authors, text)",
+        ),
     ],
 )
 def test_bad_entries_name_the_outlet_and_key(change, message):
@@ -62,7 +74,9 @@ def test_selectors_are_read():
 
 
 def test_duplicate_names_are_refused():
-    with pytest.raises(SourcesError, match="outlet 'oc_media' \\(#2\\), key 'name': 'oc_media' is used by an earlier outlet"):
+    with pytest.raises(
+        SourcesError, match="outlet 'oc_media' \\(#2\\), key 'name': 'oc_media' is used by an earlier outlet"
+    ):
         parse_sources(GOOD + GOOD)
 
 
@@ -88,18 +102,28 @@ max_pages = 5
 
 
 def test_listings_are_read():
-    (outlet,) = parse_sources(GOOD.replace("feeds = [\"https://oc-media.org/feed/\"]", "feeds = []") + LISTING)
+    (outlet,) = parse_sources(GOOD.replace('feeds = ["https://oc-media.org/feed/"]', "feeds = []") + LISTING)
     (listing,) = outlet.listings
     assert (listing.links, listing.dates, listing.max_pages, listing.first_page) == (
-        "h3.entry-title a", "xpath://time/@datetime", 5, 1)
+        "h3.entry-title a",
+        "xpath://time/@datetime",
+        5,
+        1,
+    )
 
 
 @pytest.mark.parametrize(
     "change, message",
     [
-        (("/page/{page}/", "/page/2/"), "key 'listings #1.url': 'https://oc-media.org/tag/karabakh/page/2/' must be an http(s) URL with {page} or {date}"),
+        (
+            ("/page/{page}/", "/page/2/"),
+            "key 'listings #1.url': 'https://oc-media.org/tag/karabakh/page/2/' must be an http(s) URL with {page} or {date}",
+        ),
         (('"h3.entry-title a"', '"h3..a"'), "key 'listings #1.links': CSS selector 'h3..a' does not compile"),
-        (('"xpath://time/@datetime"', '"xpath://time[@"'), "key 'listings #1.dates': XPath '//time[@' does not compile"),
+        (
+            ('"xpath://time/@datetime"', '"xpath://time[@"'),
+            "key 'listings #1.dates': XPath '//time[@' does not compile",
+        ),
         (("max_pages = 5", "max_pages = 5\nstop = 1"), "key 'listings #1.stop': is not a known key"),
     ],
 )

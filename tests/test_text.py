@@ -1,6 +1,6 @@
 import pytest
 
-from scraper.normalise.text import (
+from media_monitor.normalise.text import (
     clean_text,
     clean_title,
     comparison_key,
@@ -32,7 +32,9 @@ def test_clean_title_is_one_line():
 
 
 def test_comparison_key_ignores_case_punctuation_and_spacing():
-    assert comparison_key("Последние миротворцы покинули Карабах!") == comparison_key("последние  миротворцы, покинули карабах")
+    assert comparison_key("Последние миротворцы покинули Карабах!") == comparison_key(
+        "последние  миротворцы, покинули карабах"
+    )
     assert comparison_key("QARABAĞ İZLƏMƏ") == "qarabağ izləmə"
 
 
@@ -58,14 +60,20 @@ def test_word_count(text, count):
         ("Read also: Peacekeepers leave Khankendi", True),
         ("Читайте также: Миротворцы покидают Карабах", True),
         ("Həmçinin oxuyun: Sülhməramlılar çıxır", True),
-        ("Photo: Reuters", True), ("Фото: ТАСС", True), ("Crédits photos : Bestimage", True),
-        ("Follow us on Telegram", True), ("Подписывайтесь на наш канал в Telegram", True),
-        ("Kontakt: presse@example.org", True), ("12 comments", True), ("Advertisement", True),
+        ("Photo: Reuters", True),
+        ("Фото: ТАСС", True),
+        ("Crédits photos : Bestimage", True),
+        ("Follow us on Telegram", True),
+        ("Подписывайтесь на наш канал в Telegram", True),
+        ("Kontakt: presse@example.org", True),
+        ("12 comments", True),
+        ("Advertisement", True),
         # sentences of an article that merely start with such a word stay
         ("Photographs of the convoy were published on Tuesday.", False),
         ("Readers in Baku followed the withdrawal closely.", False),
         ("Contact between the two sides resumed in May.", False),
-        ("Weitere Infos unter www.example.de.", True), ("Weitere Informationen:", True),
+        ("Weitere Infos unter www.example.de.", True),
+        ("Weitere Informationen:", True),
         ("Weitere Informationen erteilt Anne Althaus unter Tel. 02382 59743.", False),
         ("Read also the statement of the Russian defence ministry, which says the withdrawal " * 3, False),
     ],

@@ -1,6 +1,6 @@
 import pytest
 
-from scraper.topic import TopicError, load_topic, parse_topic
+from media_monitor.story.topic import TopicError, load_topic, parse_topic
 
 TOPIC = load_topic()  # the bundled default topic
 
@@ -33,9 +33,7 @@ def test_relevance_and_matched_terms():
 
 
 def test_prefix_and_whole_word_terms():
-    topic = parse_topic(
-        'threshold = 1\n[[concept]]\nname = "x"\nweight = 1\n[concept.terms]\nen = ["peace*", "war"]\n'
-    )
+    topic = parse_topic('threshold = 1\n[[concept]]\nname = "x"\nweight = 1\n[concept.terms]\nen = ["peace*", "war"]\n')
     assert topic.match("peacekeeping").on_topic
     assert topic.match("the war").on_topic
     assert not topic.match("warning").on_topic  # whole word only without *

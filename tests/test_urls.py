@@ -1,6 +1,6 @@
 import pytest
 
-from scraper.normalise.urls import canonicalise_url, choose_canonical, site_of, url_key
+from media_monitor.normalise.urls import canonicalise_url, choose_canonical, site_of, url_key
 
 
 @pytest.mark.parametrize(
@@ -48,8 +48,12 @@ def test_choose_canonical(fetched, canonical_link, og_url, expected):
 
 @pytest.mark.parametrize(
     "url, site",
-    [("https://www.apa.az/x", "apa.az"), ("https://m.apa.az/x", "apa.az"),
-     ("https://amp.example.com/", "example.com"), ("https://en.apa.az/", "en.apa.az")],
+    [
+        ("https://www.apa.az/x", "apa.az"),
+        ("https://m.apa.az/x", "apa.az"),
+        ("https://amp.example.com/", "example.com"),
+        ("https://en.apa.az/", "en.apa.az"),
+    ],
 )
 def test_site_of(url, site):
     assert site_of(url) == site
@@ -62,21 +66,21 @@ KEY = "news.example/world/story"
     "url",
     [
         "https://news.example/world/story",
-        "http://news.example/world/story",                      # http/https
-        "https://www.news.example/world/story",                 # www.
-        "https://m.news.example/world/story",                   # m.
-        "https://mobile.news.example/world/story",              # mobile.
-        "https://amp.news.example/world/story",                 # amp. host
-        "https://news.example/amp/world/story",                 # /amp/ prefix
-        "https://news.example/world/story/amp/",                # /amp suffix
-        "https://news.example/world/story?amp=1",               # ?amp=1
-        "https://news.example/world/story?outputType=amp",      # outputType=amp
-        "https://news.example/world/story/",                    # trailing slash
-        "https://news.example/world/story/index.html",          # index page
-        "https://news.example:443/world/story",                 # default port
+        "http://news.example/world/story",  # http/https
+        "https://www.news.example/world/story",  # www.
+        "https://m.news.example/world/story",  # m.
+        "https://mobile.news.example/world/story",  # mobile.
+        "https://amp.news.example/world/story",  # amp. host
+        "https://news.example/amp/world/story",  # /amp/ prefix
+        "https://news.example/world/story/amp/",  # /amp suffix
+        "https://news.example/world/story?amp=1",  # ?amp=1
+        "https://news.example/world/story?outputType=amp",  # outputType=amp
+        "https://news.example/world/story/",  # trailing slash
+        "https://news.example/world/story/index.html",  # index page
+        "https://news.example:443/world/story",  # default port
         "https://news.example/world/story?utm_source=x&fbclid=y",  # tracking
-        "https://news.example/world/story;jsessionid=ABC123",   # session in the path
-        "https://NEWS.example/world/story#comments",            # host case, fragment
+        "https://news.example/world/story;jsessionid=ABC123",  # session in the path
+        "https://NEWS.example/world/story#comments",  # host case, fragment
     ],
 )
 def test_url_key_folds_every_spelling_of_one_page(url):

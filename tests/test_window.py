@@ -1,15 +1,15 @@
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
-from scraper.window import DateWindow, days_in, partition_span
+from media_monitor.story.window import DateWindow, days_in, partition_span
 
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 WINDOW = DateWindow.from_bounds("2024-04-01", "2024-06-30")
 
 
 def utc(*parts):
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def test_bounds_until_a_date_includes_that_day():

@@ -1,6 +1,6 @@
 """Syndication: URL identity keys, near-duplicate signatures, clusters of copies.
 
-- ``articles.url_key`` (see ``scraper.normalise.urls.url_key``) and ``urls.url_key``: any
+- ``articles.url_key`` (see ``media_monitor.normalise.urls.url_key``) and ``urls.url_key``: any
   spelling of an article's URL finds it.
 - ``articles.cluster_id``: the syndication group; an article alone is its own cluster.
 - ``duplicates``: why an article copies another (canonical_url, content_hash, title_window,
@@ -13,7 +13,7 @@
 
 import sqlite_utils
 
-from scraper.normalise.urls import url_key
+from media_monitor.normalise.urls import url_key
 
 CLUSTERS_VIEW = """
 select
@@ -52,8 +52,10 @@ def migrate(db: sqlite_utils.Database) -> None:
     articles.add_column("url_key", str)
     articles.add_column("cluster_id", int)
     for row in list(db.query("select id, canonical_url, duplicate_of from articles")):
-        db.execute("update articles set url_key = ?, cluster_id = ? where id = ?",
-                   [url_key(row["canonical_url"]), row["duplicate_of"] or row["id"], row["id"]])
+        db.execute(
+            "update articles set url_key = ?, cluster_id = ? where id = ?",
+            [url_key(row["canonical_url"]), row["duplicate_of"] or row["id"], row["id"]],
+        )
     articles.create_index(["url_key"])
     articles.create_index(["cluster_id"])
 

@@ -10,9 +10,17 @@ def migrate(db: sqlite_utils.Database) -> None:
     db["crawl_runs"].add_column("listed", int)
     db["outlet_health"].create(
         {
-            "outlet": str, "last_run_id": int, "last_run_at": str, "last_status": str,
-            "last_success_at": str, "consecutive_failures": int, "last_listed": int,
-            "last_new": int, "last_error": str, "stale": int, "interval_seconds": float,
+            "outlet": str,
+            "last_run_id": int,
+            "last_run_at": str,
+            "last_status": str,
+            "last_success_at": str,
+            "consecutive_failures": int,
+            "last_listed": int,
+            "last_new": int,
+            "last_error": str,
+            "stale": int,
+            "interval_seconds": float,
             "next_crawl_at": str,
         },
         pk="outlet",

@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from scraper.normalise.dates import (
+from media_monitor.normalise.dates import (
     PublishedTime,
     first_published,
     url_candidate,
     url_date,
 )
-from scraper.normalise.language import detect_language
-from scraper.normalise.text import (
+from media_monitor.normalise.language import detect_language
+from media_monitor.normalise.text import (
     clean_text,
     clean_title,
     comparison_key,
@@ -24,10 +24,12 @@ from scraper.normalise.text import (
     drop_furniture,
     word_count,
 )
-from scraper.normalise.urls import choose_canonical
+from media_monitor.normalise.urls import choose_canonical
 
 
-def normalise_article(raw: dict[str, Any], timezone: str, outlet_language: str | None) -> tuple[dict[str, Any], PublishedTime]:
+def normalise_article(
+    raw: dict[str, Any], timezone: str, outlet_language: str | None
+) -> tuple[dict[str, Any], PublishedTime]:
     """The normalised fields of an article, and how its publication time was read.
 
     ``raw`` holds the spider's values: url, fetched_at (ISO, aware), title, feed_title,
@@ -39,8 +41,11 @@ def normalise_article(raw: dict[str, Any], timezone: str, outlet_language: str |
     fetched_at = datetime.fromisoformat(raw["fetched_at"])
     # The URL's day comes last: it has no time of day, and the feed's date has one.
     url_day = url_date(raw["url"])
-    candidates = [*(raw.get("published_candidates") or []), raw.get("feed_published"),
-                  url_candidate(url_day) if url_day else None]
+    candidates = [
+        *(raw.get("published_candidates") or []),
+        raw.get("feed_published"),
+        url_candidate(url_day) if url_day else None,
+    ]
     published = first_published(candidates, timezone, fetched_at)
     language, language_source = detect_language(text, raw.get("declared_language"), outlet_language)
     record = {

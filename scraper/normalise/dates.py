@@ -11,12 +11,12 @@ from __future__ import annotations
 import email.utils
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import dateparser
 
-from scraper.normalise.urls import unarchived
+from media_monitor.normalise.urls import unarchived
 
 # RFC 822/2822 as feeds print it: "Wed, 17 Apr 2024 10:05:00 GMT". The email parser accepts
 # far more than that and misreads it ("April 17, 2024 2:05 PM" loses the PM), so gate it.
@@ -28,36 +28,47 @@ RFC_822 = re.compile(
 # English: dateparser then reads them with its English data only, which is fast and never
 # guesses the language from a single word.
 MONTHS = {
-    1: "января январь янв січня січень січ yanvar yanvarı hunvari hunvar հունվարի հունվար "
-       "იანვარი იანვრის ocak",
-    2: "февраля февраль фев лютого лютий лют fevral fevralı փետրվարի փետրվար თებერვალი "
-       "თებერვლის şubat",
+    1: "января январь янв січня січень січ yanvar yanvarı hunvari hunvar հունվարի հունվար იანვარი იანვრის ocak",
+    2: "февраля февраль фев лютого лютий лют fevral fevralı փետրվարի փետրվար თებერვალი თებერვლის şubat",
     3: "марта март мар березня березень бер mart martı մարտի մարտ მარტი მარტის",
     4: "апреля апрель апр квітня квітень кві aprel apreli ապրիլի ապրիլ აპრილი აპრილის nisan",
     5: "мая май травня травень тра may mayıs mayı մայիսի մայիս მაისი მაისის",
     6: "июня июнь июн червня червень чер iyun iyunu հունիսի հունիս ივნისი ივნისის haziran",
     7: "июля июль июл липня липень лип iyul iyulu հուլիսի հուլիս ივლისი ივლისის temmuz",
-    8: "августа август авг серпня серпень сер avqust avqustu օգոստոսի օգոստոս აგვისტო "
-       "აგვისტოს ağustos",
-    9: "сентября сентябрь сен вересня вересень вер sentyabr sentyabrı սեպտեմբերի սեպտեմբեր "
-       "სექტემბერი სექტემბრის eylül",
-    10: "октября октябрь окт жовтня жовтень жов oktyabr oktyabrı հոկտեմբերի հոկտեմբեր "
-        "ოქტომბერი ოქტომბრის ekim",
-    11: "ноября ноябрь ноя листопада листопад лис noyabr noyabrı նոյեմբերի նոյեմբեր "
-        "ნოემბერი ნოემბრის kasım",
-    12: "декабря декабрь дек грудня грудень гру dekabr dekabrı դեկտեմբերի դեկտեմբեր "
-        "დეკემბერი დეკემბრის aralık",
+    8: "августа август авг серпня серпень сер avqust avqustu օգոստոսի օգոստոս აგვისტო აგვისტოს ağustos",
+    9: "сентября сентябрь сен вересня вересень вер sentyabr sentyabrı սեպտեմբերի սեպտեմբեր სექტემბერი სექტემბრის eylül",
+    10: "октября октябрь окт жовтня жовтень жов oktyabr oktyabrı հոկտեմբերի հոկտեմբեր ოქტომბერი ოქტომბრის ekim",
+    11: "ноября ноябрь ноя листопада листопад лис noyabr noyabrı նոյեմբերի նոյեմբեր ნოემბერი ნოემბრის kasım",
+    12: "декабря декабрь дек грудня грудень гру dekabr dekabrı դեկտեմբերի դեկտեմբեր დეკემბერი დეკემბრის aralık",
 }
-ENGLISH_MONTHS = ("January February March April May June July August September October "
-                  "November December").split()
+ENGLISH_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _MONTH_OF = {name: ENGLISH_MONTHS[n - 1] for n, names in MONTHS.items() for name in names.split()}
 _MONTH_WORD = re.compile(
     r"(?<!\w)(" + "|".join(sorted(map(re.escape, _MONTH_OF), key=len, reverse=True)) + r")\.?(?!\w)",
     re.IGNORECASE,
 )
 # Zone abbreviations the region's outlets print; dateparser reads "AMT" as Amazon Time.
-ZONE_ABBREVIATIONS = {"AMT": "+04:00", "AZT": "+04:00", "GET": "+04:00", "MSK": "+03:00",
-                      "GMT": "+00:00", "UTC": "+00:00"}
+ZONE_ABBREVIATIONS = {
+    "AMT": "+04:00",
+    "AZT": "+04:00",
+    "GET": "+04:00",
+    "MSK": "+03:00",
+    "GMT": "+00:00",
+    "UTC": "+00:00",
+}
 _ZONE_WORD = re.compile(r"\b(AMT|AZT|GET|MSK)\b")
 # "(UTC +04:00)", "UTC+4", "GMT+4", "GMT +04:00", "GMT+0400" -> " +04:00"
 _UTC_OFFSET = re.compile(r"\(?\s*\b(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?\s*\)?")
@@ -75,8 +86,15 @@ _NUMERIC_DMY = re.compile(
 )
 # Azerbaijani relative times, which dateparser does not know.
 _AZ_RELATIVE = re.compile(r"(\d+)\s*(saniyə|dəqiqə|saat|gün|həftə|ay|il)\s+(?:əvvəl|öncə)", re.IGNORECASE)
-_AZ_UNITS = {"saniyə": "seconds", "dəqiqə": "minutes", "saat": "hours", "gün": "days", "həftə": "weeks",
-             "ay": "months", "il": "years"}
+_AZ_UNITS = {
+    "saniyə": "seconds",
+    "dəqiqə": "minutes",
+    "saat": "hours",
+    "gün": "days",
+    "həftə": "weeks",
+    "ay": "months",
+    "il": "years",
+}
 _AZ_DAYS = {"dünən": "yesterday", "bu gün": "today", "bugün": "today", "srağagün": "2 days ago"}
 
 
@@ -85,8 +103,7 @@ def preclean(raw: str) -> str:
     zone names and "(UTC +04:00)" as an offset, month names in English."""
     text = " ".join(raw.split())
     text = _LABEL.sub("", text)
-    text = _UTC_OFFSET.sub(
-        lambda m: f" {m.group(1)}{int(m.group(2)):02d}:{m.group(3) or '00'}", text)
+    text = _UTC_OFFSET.sub(lambda m: f" {m.group(1)}{int(m.group(2)):02d}:{m.group(3) or '00'}", text)
     text = _ZONE_WORD.sub(lambda m: ZONE_ABBREVIATIONS[m.group(1)], text)
     text = _PAREN_WORDS.sub(" ", text)
     text = _BRACKETS.sub(" ", text)
@@ -142,7 +159,7 @@ def url_candidate(day: str) -> str:
     return f"url:{day}"
 
 
-EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=timezone.utc)
+EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=UTC)
 # Clocks and outlets' timezone settings drift; an hour ahead of the fetch is still plausible.
 FUTURE_TOLERANCE = timedelta(hours=1)
 
@@ -227,15 +244,13 @@ def parse_published(raw: str | None, tz_name: str, fetched_at: datetime) -> Publ
     stated_offset = parsed.tzinfo is not None
     if not stated_offset:
         parsed = parsed.replace(tzinfo=zone)
-    utc = parsed.astimezone(timezone.utc)
+    utc = parsed.astimezone(UTC)
     if utc < EARLIEST_PLAUSIBLE or utc > fetched_at + FUTURE_TOLERANCE:
         return PublishedTime(raw=raw, status="rejected")
     return PublishedTime(raw=raw, utc=utc, offset=_format_offset(parsed), status="ok", stated_offset=stated_offset)
 
 
-def first_published(
-    candidates: list[str | None], tz_name: str, fetched_at: datetime
-) -> PublishedTime:
+def first_published(candidates: list[str | None], tz_name: str, fetched_at: datetime) -> PublishedTime:
     """The first candidate, in order of trust, that reads as a plausible time.
 
     When none does, the outcome of the most trusted non-empty candidate is returned, so the

@@ -146,7 +146,7 @@ def _word_ngrams(word: str, spaced: bool) -> tuple[str, ...]:
         for n in (1, 2, 3):
             if n > end + 1:
                 break
-            gram = chars[end + 1 - n:end + 1]
+            gram = chars[end + 1 - n : end + 1]
             if gram != " " and gram in known:
                 found.append(sys.intern(gram))
     return tuple(found)
@@ -157,7 +157,7 @@ def _detect_langs(sample: str) -> list:
     detector = _Detector(_factory())
     if len(sample) > LANGDETECT_CHARS:
         cut = sample.rfind(" ", LANGDETECT_CHARS // 2, LANGDETECT_CHARS)
-        sample = sample[:cut if cut > 0 else LANGDETECT_CHARS]
+        sample = sample[: cut if cut > 0 else LANGDETECT_CHARS]
         detector.n_trial = LONG_TEXT_TRIALS
     detector.append(sample)
     return detector.get_probabilities()

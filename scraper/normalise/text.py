@@ -62,8 +62,7 @@ FURNITURE_MAX_CHARS = 200
 
 def drop_furniture(text: str) -> str:
     """The text without lines that are page furniture (``_FURNITURE``)."""
-    return "\n".join(line for line in text.split("\n")
-                     if len(line) > FURNITURE_MAX_CHARS or not _FURNITURE.match(line))
+    return "\n".join(line for line in text.split("\n") if len(line) > FURNITURE_MAX_CHARS or not _FURNITURE.match(line))
 
 
 def clean_title(value: str | None) -> str:

@@ -16,10 +16,35 @@ from urllib.parse import (
 # Query parameters that identify a click, a campaign or a session, never the page.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "gclsrc", "dclid", "yclid", "msclkid", "twclid", "igshid", "_ga", "_gl",
-        "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid", "ref_src", "ref",
-        "s_cid", "ito", "at_medium", "at_campaign", "wt.mc_id", "spm", "guccounter",
-        "sessionid", "phpsessid", "jsessionid",
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "yclid",
+        "msclkid",
+        "twclid",
+        "igshid",
+        "_ga",
+        "_gl",
+        "mc_cid",
+        "mc_eid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ocid",
+        "cmpid",
+        "ref_src",
+        "ref",
+        "s_cid",
+        "ito",
+        "at_medium",
+        "at_campaign",
+        "wt.mc_id",
+        "spm",
+        "guccounter",
+        "sessionid",
+        "phpsessid",
+        "jsessionid",
     }
 )
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_")
@@ -65,9 +90,7 @@ def canonicalise_url(url: str) -> str:
     host = (parts.hostname or "").lower()
     port = parts.port
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
-    )
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)])
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, query, ""))
 
@@ -100,6 +123,7 @@ def url_key(url: str) -> str:
     path = quote(unquote(path), safe=PATH_SAFE)  # one spelling of each escaped character
     segments = [s for s in path.split("/") if s.lower() != "amp"]
     path = INDEX_PAGES.sub("/", "/".join(segments)).rstrip("/") or "/"
-    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                   if (k.lower(), v.lower()) not in AMP_PARAMS)
+    query = sorted(
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if (k.lower(), v.lower()) not in AMP_PARAMS
+    )
     return host + path + (f"?{urlencode(query)}" if query else "")

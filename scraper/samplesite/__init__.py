@@ -5,6 +5,6 @@ sitemaps, ``outlets.toml`` the sources file that points at them, and ``manifest.
 correct crawl must make of each page.
 """
 
-from scraper.samplesite.server import SampleSite
+from media_monitor.samplesite.server import SampleSite
 
 __all__ = ["SampleSite"]

@@ -35,32 +35,180 @@ from xml.sax.saxutils import escape
 
 PER_SITEMAP = 500
 OUTLET = "gen_en"
-PLACES = ["Khankendi", "Aghdam", "Lachin", "Khojaly", "Shusha", "Fuzuli", "Kalbajar", "Tartar",
-          "Barda", "Yevlakh", "Goris", "Kubatly", "Zangilan", "Jabrayil", "Khojavend", "Askeran"]
-UNITS = ["convoy", "column", "battalion", "company", "engineering unit", "medical detachment",
-         "logistics group", "signals platoon", "helicopter squadron", "rear guard", "motor rifle unit",
-         "demining team", "fuel convoy", "reconnaissance patrol", "repair crew", "liaison group"]
-PEOPLE = ["a ministry spokesman", "a local official", "a military analyst", "a resident",
-          "a diplomat", "an aid worker", "a former commander", "a district governor",
-          "a border guard officer", "a lawmaker", "a researcher", "a journalist", "a shopkeeper",
-          "a teacher", "a taxi driver", "a priest", "a farmer", "a nurse", "a retired colonel",
-          "a student", "an engineer", "a bus driver", "a pensioner", "a volunteer"]
-VERBS = ["left", "withdrew from", "pulled out of", "departed from", "handed over", "abandoned",
-         "vacated", "cleared", "dismantled", "closed", "evacuated", "gave up", "packed up at",
-         "moved out of", "stripped", "boarded up"]
-THINGS = ["observation post", "checkpoint", "base", "depot", "field camp", "command post",
-          "barracks", "supply point", "airfield", "garrison", "radio mast", "fuel dump",
-          "warehouse", "roadblock", "watchtower", "helipad"]
-ADJ = ["quiet", "hurried", "orderly", "long-expected", "sudden", "carefully planned", "delayed",
-       "surprising", "gradual", "closely watched", "muddled", "silent", "noisy", "chaotic",
-       "well-rehearsed", "much-debated"]
-WORDS = ("road river bridge village valley hill market school hospital field orchard factory "
-         "station tunnel pass ridge forest lake farm square church mosque stadium library bakery "
-         "cemetery vineyard quarry dam canal reservoir bus-stop pharmacy post-office clinic "
-         "sawmill greenhouse monastery ruin fortress spring meadow crossroads").split()
+PLACES = [
+    "Khankendi",
+    "Aghdam",
+    "Lachin",
+    "Khojaly",
+    "Shusha",
+    "Fuzuli",
+    "Kalbajar",
+    "Tartar",
+    "Barda",
+    "Yevlakh",
+    "Goris",
+    "Kubatly",
+    "Zangilan",
+    "Jabrayil",
+    "Khojavend",
+    "Askeran",
+]
+UNITS = [
+    "convoy",
+    "column",
+    "battalion",
+    "company",
+    "engineering unit",
+    "medical detachment",
+    "logistics group",
+    "signals platoon",
+    "helicopter squadron",
+    "rear guard",
+    "motor rifle unit",
+    "demining team",
+    "fuel convoy",
+    "reconnaissance patrol",
+    "repair crew",
+    "liaison group",
+]
+PEOPLE = [
+    "a ministry spokesman",
+    "a local official",
+    "a military analyst",
+    "a resident",
+    "a diplomat",
+    "an aid worker",
+    "a former commander",
+    "a district governor",
+    "a border guard officer",
+    "a lawmaker",
+    "a researcher",
+    "a journalist",
+    "a shopkeeper",
+    "a teacher",
+    "a taxi driver",
+    "a priest",
+    "a farmer",
+    "a nurse",
+    "a retired colonel",
+    "a student",
+    "an engineer",
+    "a bus driver",
+    "a pensioner",
+    "a volunteer",
+]
+VERBS = [
+    "left",
+    "withdrew from",
+    "pulled out of",
+    "departed from",
+    "handed over",
+    "abandoned",
+    "vacated",
+    "cleared",
+    "dismantled",
+    "closed",
+    "evacuated",
+    "gave up",
+    "packed up at",
+    "moved out of",
+    "stripped",
+    "boarded up",
+]
+THINGS = [
+    "observation post",
+    "checkpoint",
+    "base",
+    "depot",
+    "field camp",
+    "command post",
+    "barracks",
+    "supply point",
+    "airfield",
+    "garrison",
+    "radio mast",
+    "fuel dump",
+    "warehouse",
+    "roadblock",
+    "watchtower",
+    "helipad",
+]
+ADJ = [
+    "quiet",
+    "hurried",
+    "orderly",
+    "long-expected",
+    "sudden",
+    "carefully planned",
+    "delayed",
+    "surprising",
+    "gradual",
+    "closely watched",
+    "muddled",
+    "silent",
+    "noisy",
+    "chaotic",
+    "well-rehearsed",
+    "much-debated",
+]
+WORDS = [
+    "road",
+    "river",
+    "bridge",
+    "village",
+    "valley",
+    "hill",
+    "market",
+    "school",
+    "hospital",
+    "field",
+    "orchard",
+    "factory",
+    "station",
+    "tunnel",
+    "pass",
+    "ridge",
+    "forest",
+    "lake",
+    "farm",
+    "square",
+    "church",
+    "mosque",
+    "stadium",
+    "library",
+    "bakery",
+    "cemetery",
+    "vineyard",
+    "quarry",
+    "dam",
+    "canal",
+    "reservoir",
+    "bus-stop",
+    "pharmacy",
+    "post-office",
+    "clinic",
+    "sawmill",
+    "greenhouse",
+    "monastery",
+    "ruin",
+    "fortress",
+    "spring",
+    "meadow",
+    "crossroads",
+]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-REPORTERS = ["Anna Petrosyan", "Elchin Mammadov", "Olga Ivanova", "Tom Barker", "Leyla Aliyeva",
-             "Davit Grigoryan", "Maria Lopez", "Sergei Volkov", "Nino Beridze", "James Hart"]
+REPORTERS = [
+    "Anna Petrosyan",
+    "Elchin Mammadov",
+    "Olga Ivanova",
+    "Tom Barker",
+    "Leyla Aliyeva",
+    "Davit Grigoryan",
+    "Maria Lopez",
+    "Sergei Volkov",
+    "Nino Beridze",
+    "James Hart",
+]
 SECTIONS = {
     "World": ["Europe", "Asia", "Americas", "Africa", "Middle East", "Oceania", "UN", "Migration"],
     "Region": ["Azerbaijan", "Armenia", "Georgia", "Russia", "Turkey", "Iran", "Central Asia", "Caspian"],
@@ -71,8 +219,20 @@ SECTIONS = {
     "Opinion": ["Editorials", "Columns", "Letters", "Analysis", "Interviews", "Podcasts", "Video", "Explainers"],
     "Sport": ["Football", "Wrestling", "Chess", "Boxing", "Athletics", "Tennis", "Basketball", "Olympics"],
 }
-TAGS = ["Karabakh", "Peacekeepers", "Russia", "Azerbaijan", "Armenia", "Security", "Diplomacy",
-        "Military", "South Caucasus", "Refugees", "Border", "Kremlin"]
+TAGS = [
+    "Karabakh",
+    "Peacekeepers",
+    "Russia",
+    "Azerbaijan",
+    "Armenia",
+    "Security",
+    "Diplomacy",
+    "Military",
+    "South Caucasus",
+    "Refugees",
+    "Border",
+    "Kremlin",
+]
 
 
 # Sentence shapes of a generated report; _sentence fills the fields from seeded draws.
@@ -105,11 +265,32 @@ def _sentence(rng: random.Random, n: int) -> str:
     w1, w2, w3 = rng.sample(WORDS, 3)
     person = rng.choice(PEOPLE)
     return template.format(
-        n=n, num=num, place=place, place2=place2, w1=w1, w2=w2, w3=w3, person=person,
-        Person=person.capitalize(), verb=rng.choice(VERBS), thing=rng.choice(THINGS), adj=rng.choice(ADJ),
-        unit=rng.choice(UNITS), weekday=rng.choice(WEEKDAYS), day=num % 60 + 1, hour=num % 24,
-        minute=num % 60, trucks=num % 97 + 3, months=num % 40 + 1, lorries=num % 300 + 2, tankers=num % 13 + 1,
-        may_day=num % 28 + 1, tents=num % 50 + 2, soldiers=num % 2000 + 1000, item=num % 300 + 1, file=num % 77,
+        n=n,
+        num=num,
+        place=place,
+        place2=place2,
+        w1=w1,
+        w2=w2,
+        w3=w3,
+        person=person,
+        Person=person.capitalize(),
+        verb=rng.choice(VERBS),
+        thing=rng.choice(THINGS),
+        adj=rng.choice(ADJ),
+        unit=rng.choice(UNITS),
+        weekday=rng.choice(WEEKDAYS),
+        day=num % 60 + 1,
+        hour=num % 24,
+        minute=num % 60,
+        trucks=num % 97 + 3,
+        months=num % 40 + 1,
+        lorries=num % 300 + 2,
+        tankers=num % 13 + 1,
+        may_day=num % 28 + 1,
+        tents=num % 50 + 2,
+        soldiers=num % 2000 + 1000,
+        item=num % 300 + 1,
+        file=num % 77,
     )
 
 
@@ -120,8 +301,10 @@ def title(n: int, seed: int = 0) -> str:
 def _summary(n: int, seed: int = 0) -> str:
     """A teaser's one-line summary of article n (cheaper than building its text)."""
     rng = random.Random(seed * 5_000_011 + n)
-    return (f"A {rng.choice(ADJ)} {rng.choice(UNITS)} {rng.choice(VERBS)} the {rng.choice(THINGS)} near "
-            f"{rng.choice(PLACES)}, {rng.choice(PEOPLE)} told us.")
+    return (
+        f"A {rng.choice(ADJ)} {rng.choice(UNITS)} {rng.choice(VERBS)} the {rng.choice(THINGS)} near "
+        f"{rng.choice(PLACES)}, {rng.choice(PEOPLE)} told us."
+    )
 
 
 def article(n: int, seed: int = 0) -> tuple[str, str, str]:
@@ -144,31 +327,76 @@ def article(n: int, seed: int = 0) -> tuple[str, str, str]:
 
 def _icon(rng: random.Random) -> str:
     """An inline SVG icon, as share buttons and menus carry them."""
-    points = " ".join(f"{rng.randrange(24)}.{rng.randrange(10)} {rng.randrange(24)}.{rng.randrange(10)}" for _ in range(12))
-    return (f'<svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">'
-            f'<path fill="currentColor" d="M{points}Z"/></svg>')
+    points = " ".join(
+        f"{rng.randrange(24)}.{rng.randrange(10)} {rng.randrange(24)}.{rng.randrange(10)}" for _ in range(12)
+    )
+    return (
+        f'<svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">'
+        f'<path fill="currentColor" d="M{points}Z"/></svg>'
+    )
 
 
 def _sprite(rng: random.Random) -> str:
     """The hidden SVG sprite of the site's icons, inlined at the top of <body>."""
     symbols = []
-    for name in ("logo", "search", "menu", "close", "user", "facebook", "x", "telegram", "whatsapp", "linkedin",
-                 "email", "clock", "comment", "play", "arrow", "bookmark"):
-        points = " ".join(f"{rng.randrange(24)}.{rng.randrange(100):02d} {rng.randrange(24)}.{rng.randrange(100):02d}"
-                          for _ in range(28))
+    for name in (
+        "logo",
+        "search",
+        "menu",
+        "close",
+        "user",
+        "facebook",
+        "x",
+        "telegram",
+        "whatsapp",
+        "linkedin",
+        "email",
+        "clock",
+        "comment",
+        "play",
+        "arrow",
+        "bookmark",
+    ):
+        points = " ".join(
+            f"{rng.randrange(24)}.{rng.randrange(100):02d} {rng.randrange(24)}.{rng.randrange(100):02d}"
+            for _ in range(28)
+        )
         symbols.append(f'<symbol id="icon-{name}" viewBox="0 0 24 24"><path d="M{points}Z"/></symbol>')
     return f'<svg xmlns="http://www.w3.org/2000/svg" style="display:none">{"".join(symbols)}</svg>\n'
 
 
 def _stylesheet(rng: random.Random) -> str:
-    props = {"display": ["block", "flex", "grid", "inline-flex", "none"], "margin": ["0", "0 auto", "8px 0", "16px"],
-             "padding": ["0", "4px 8px", "12px 16px", "24px"], "color": ["#111", "#333", "#666", "#b00020", "#fff"],
-             "font-size": ["12px", "14px", "16px", "1.25rem", "2rem"], "line-height": ["1.2", "1.4", "1.6"],
-             "border-bottom": ["1px solid #ddd", "2px solid #b00020", "0"], "gap": ["4px", "8px", "16px"]}
+    props = {
+        "display": ["block", "flex", "grid", "inline-flex", "none"],
+        "margin": ["0", "0 auto", "8px 0", "16px"],
+        "padding": ["0", "4px 8px", "12px 16px", "24px"],
+        "color": ["#111", "#333", "#666", "#b00020", "#fff"],
+        "font-size": ["12px", "14px", "16px", "1.25rem", "2rem"],
+        "line-height": ["1.2", "1.4", "1.6"],
+        "border-bottom": ["1px solid #ddd", "2px solid #b00020", "0"],
+        "gap": ["4px", "8px", "16px"],
+    }
     rules = []
-    for block in ("site-header", "site-nav", "mega-menu", "breadcrumbs", "article", "article-body", "share",
-                  "teaser", "related", "most-read", "newsletter", "site-footer", "cookie-banner", "ad-slot",
-                  "read-also", "breadcrumbs", "figure", "tags"):
+    for block in (
+        "site-header",
+        "site-nav",
+        "mega-menu",
+        "breadcrumbs",
+        "article",
+        "article-body",
+        "share",
+        "teaser",
+        "related",
+        "most-read",
+        "newsletter",
+        "site-footer",
+        "cookie-banner",
+        "ad-slot",
+        "read-also",
+        "breadcrumbs",
+        "figure",
+        "tags",
+    ):
         for element in ("", "__inner", "__title", "__link", "__item", "--active", "__meta"):
             chosen = rng.sample(sorted(props), 3)
             rules.append(f".{block}{element}{{{';'.join(f'{k}:{rng.choice(props[k])}' for k in chosen)}}}")
@@ -181,8 +409,10 @@ def _script_bundle(rng: random.Random) -> str:
     parts = []
     for i in range(60):
         name, other = rng.sample(names, 2)
-        parts.append(f"function {name}{i}(e,t){{var n=e&&e.{other}||{{}};return t?n[t]||(n[t]=[{rng.randrange(999)},"
-                     f"\"{name}-{rng.randrange(99999):05d}\"]):n}}")
+        parts.append(
+            f"function {name}{i}(e,t){{var n=e&&e.{other}||{{}};return t?n[t]||(n[t]=[{rng.randrange(999)},"
+            f'"{name}-{rng.randrange(99999):05d}"]):n}}'
+        )
     return "!function(w,d){" + ";".join(parts) + ";w.__site={ready:!0}}(window,document);"
 
 
@@ -191,40 +421,64 @@ def _chrome(seed: int) -> tuple[str, str, str]:
     """The parts every page of the site shares, built once: assets of <head>, the top of
     <body> (cookie banner, header, mega-menu), and the footer with its scripts."""
     rng = random.Random(seed)
-    head = (f"<style>{_stylesheet(rng)}</style>\n"
-            '<link rel="preconnect" href="https://cdn.generated-news.example">\n'
-            '<link rel="icon" href="/favicon.ico"><link rel="apple-touch-icon" href="/apple-touch-icon.png">\n'
-            f"<script>{_script_bundle(rng)}</script>\n")
+    head = (
+        f"<style>{_stylesheet(rng)}</style>\n"
+        '<link rel="preconnect" href="https://cdn.generated-news.example">\n'
+        '<link rel="icon" href="/favicon.ico"><link rel="apple-touch-icon" href="/apple-touch-icon.png">\n'
+        f"<script>{_script_bundle(rng)}</script>\n"
+    )
     menu = "".join(
         f'<li class="site-nav__item"><a class="site-nav__link" href="/{section.lower()}" data-track="nav|{section.lower()}">'
         f'{section}</a><ul class="mega-menu">'
-        + "".join(f'<li class="mega-menu__item"><a class="mega-menu__link" href="/{section.lower()}/'
-                  f'{sub.lower().replace(" ", "-")}" data-track="nav|{section.lower()}|{sub.lower()}">{sub}</a></li>'
-                  for sub in subs[:6])
-        + "</ul></li>" for section, subs in SECTIONS.items())
-    top = (_sprite(rng) + '<div class="cookie-banner" role="dialog" aria-label="Cookies"><p class="cookie-banner__text">We use cookies '
-           'to measure our audience and to show advertising. You can change your choice at any time.</p>'
-           '<button class="cookie-banner__accept">Accept all</button><button class="cookie-banner__reject">Reject all'
-           '</button><a class="cookie-banner__link" href="/privacy">Privacy policy</a></div>\n'
-           '<header class="site-header"><div class="site-header__inner"><a class="site-header__logo" href="/" '
-           f'aria-label="Generated News">{_icon(rng)}<span>Generated News</span></a>'
-           '<form class="site-header__search" action="/search"><input type="search" name="q" placeholder="Search">'
-           '</form><a class="site-header__link" href="/subscribe">Subscribe</a><a class="site-header__link" '
-           f'href="/login">Sign in</a></div>\n<nav class="site-nav" aria-label="Sections"><ul class="site-nav__list">{menu}'
-           '</ul></nav></header>\n')
+        + "".join(
+            f'<li class="mega-menu__item"><a class="mega-menu__link" href="/{section.lower()}/'
+            f'{sub.lower().replace(" ", "-")}" data-track="nav|{section.lower()}|{sub.lower()}">{sub}</a></li>'
+            for sub in subs[:6]
+        )
+        + "</ul></li>"
+        for section, subs in SECTIONS.items()
+    )
+    top = (
+        _sprite(rng)
+        + '<div class="cookie-banner" role="dialog" aria-label="Cookies"><p class="cookie-banner__text">We use cookies '
+        "to measure our audience and to show advertising. You can change your choice at any time.</p>"
+        '<button class="cookie-banner__accept">Accept all</button><button class="cookie-banner__reject">Reject all'
+        '</button><a class="cookie-banner__link" href="/privacy">Privacy policy</a></div>\n'
+        '<header class="site-header"><div class="site-header__inner"><a class="site-header__logo" href="/" '
+        f'aria-label="Generated News">{_icon(rng)}<span>Generated News</span></a>'
+        '<form class="site-header__search" action="/search"><input type="search" name="q" placeholder="Search">'
+        '</form><a class="site-header__link" href="/subscribe">Subscribe</a><a class="site-header__link" '
+        f'href="/login">Sign in</a></div>\n<nav class="site-nav" aria-label="Sections"><ul class="site-nav__list">{menu}'
+        "</ul></nav></header>\n"
+    )
     columns = "".join(
         f'<div class="site-footer__column"><h3 class="site-footer__title">{section}</h3><ul>'
-        + "".join(f'<li class="site-footer__item"><a href="/{section.lower()}/{sub.lower().replace(" ", "-")}">{sub}</a></li>'
-                  for sub in subs[:4])
-        + "</ul></div>" for section, subs in SECTIONS.items())
-    slots = json.dumps([{"id": f"ad-{i}", "sizes": [[300, 250], [728, 90]], "targeting": {"section": "region",
-                        "pos": i, "kw": rng.sample(TAGS, 3)}, "refresh": rng.randrange(30, 90)} for i in range(12)])
-    bottom = (f'<footer class="site-footer"><div class="site-footer__inner">{columns}</div>'
-              '<p class="site-footer__meta">© 2024 Generated News. All rights reserved. <a href="/about">About us</a> '
-              '<a href="/contact">Contact</a> <a href="/terms">Terms of use</a> <a href="/privacy">Privacy</a> '
-              '<a href="/rss">RSS</a></p></footer>\n'
-              f"<script>window.adSlots={slots};</script>\n"
-              '<script async src="https://cdn.generated-news.example/js/app.3f9c2a.js"></script>\n')
+        + "".join(
+            f'<li class="site-footer__item"><a href="/{section.lower()}/{sub.lower().replace(" ", "-")}">{sub}</a></li>'
+            for sub in subs[:4]
+        )
+        + "</ul></div>"
+        for section, subs in SECTIONS.items()
+    )
+    slots = json.dumps(
+        [
+            {
+                "id": f"ad-{i}",
+                "sizes": [[300, 250], [728, 90]],
+                "targeting": {"section": "region", "pos": i, "kw": rng.sample(TAGS, 3)},
+                "refresh": rng.randrange(30, 90),
+            }
+            for i in range(12)
+        ]
+    )
+    bottom = (
+        f'<footer class="site-footer"><div class="site-footer__inner">{columns}</div>'
+        '<p class="site-footer__meta">© 2024 Generated News. All rights reserved. <a href="/about">About us</a> '
+        '<a href="/contact">Contact</a> <a href="/terms">Terms of use</a> <a href="/privacy">Privacy</a> '
+        '<a href="/rss">RSS</a></p></footer>\n'
+        f"<script>window.adSlots={slots};</script>\n"
+        '<script async src="https://cdn.generated-news.example/js/app.3f9c2a.js"></script>\n'
+    )
     return head, top, bottom
 
 
@@ -238,13 +492,17 @@ def _teasers(base: str, numbers: list[int], seed: int, css: str) -> str:
         f'height="180"></picture></a><div class="card__body"><span class="teaser__kicker">Region</span>'
         f'<h3 class="teaser__title"><a href="{base}/a/{m}.html" data-track="{css}|{m}">{escape(title(m, seed))}</a></h3>'
         f'<div class="teaser__summary">{escape(_summary(m, seed))}</div></div><span class="card__footer">'
-        f'<svg class="icon"><use href="#icon-clock"/></svg> {m % 9 + 1} min read</span></div>' for m in numbers)
+        f'<svg class="icon"><use href="#icon-clock"/></svg> {m % 9 + 1} min read</span></div>'
+        for m in numbers
+    )
 
 
 def _paragraph_block(paragraph: str) -> str:
     """A paragraph of the article in the block a CMS's editor wraps each one in."""
-    return (f'<div class="article-body__block article-body__block--text"><p class="article-body__paragraph">'
-            f'{escape(paragraph)}</p></div>\n')
+    return (
+        f'<div class="article-body__block article-body__block--text"><p class="article-body__paragraph">'
+        f"{escape(paragraph)}</p></div>\n"
+    )
 
 
 def article_html(base: str, n: int, seed: int = 0) -> str:
@@ -257,33 +515,73 @@ def article_html(base: str, n: int, seed: int = 0) -> str:
     most_read = rng.sample(range(max(n + 1, 40)), 10)
     middle = len(paragraphs) // 2
     body = "".join(_paragraph_block(p) for p in paragraphs[:middle])
-    body += (f'<aside class="read-also"><span class="read-also__label">Read also</span> '
-             f'<a class="read-also__link" href="{base}/a/{related[0]}.html">{escape(title(related[0], seed))}</a></aside>\n')
+    body += (
+        f'<aside class="read-also"><span class="read-also__label">Read also</span> '
+        f'<a class="read-also__link" href="{base}/a/{related[0]}.html">{escape(title(related[0], seed))}</a></aside>\n'
+    )
     body += "".join(_paragraph_block(p) for p in paragraphs[middle:])
     description = paragraphs[0]
-    share = "".join(f'<div class="share__item"><a class="share__link share__link--{name.lower()}" href="https://'
-                    f'{name.lower()}.example/share?u={base}/a/{n}.html" data-track="share|{name.lower()}" rel="noopener" '
-                    f'target="_blank" aria-label="Share on {name}">{_icon(rng)}</a></div>'
-                    for name in ("Facebook", "X", "Telegram", "WhatsApp", "LinkedIn", "Email"))
-    json_ld = json.dumps({
-        "@context": "https://schema.org", "@type": "NewsArticle", "headline": headline,
-        "description": description, "datePublished": published, "dateModified": published,
-        "author": [{"@type": "Person", "name": reporter, "url": f"{base}/authors/{reporter.lower().replace(' ', '-')}"}],
-        "publisher": {"@type": "Organization", "name": "Generated News",
-                      "logo": {"@type": "ImageObject", "url": f"{base}/logo.png", "width": 600, "height": 60}},
-        "image": [f"{base}/img/{n}-1200.jpg"], "mainEntityOfPage": f"{base}/a/{n}.html",
-        "keywords": tags, "articleSection": "Region", "inLanguage": "en",
-    }, ensure_ascii=False)
+    share = "".join(
+        f'<div class="share__item"><a class="share__link share__link--{name.lower()}" href="https://'
+        f'{name.lower()}.example/share?u={base}/a/{n}.html" data-track="share|{name.lower()}" rel="noopener" '
+        f'target="_blank" aria-label="Share on {name}">{_icon(rng)}</a></div>'
+        for name in ("Facebook", "X", "Telegram", "WhatsApp", "LinkedIn", "Email")
+    )
+    json_ld = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": headline,
+            "description": description,
+            "datePublished": published,
+            "dateModified": published,
+            "author": [
+                {"@type": "Person", "name": reporter, "url": f"{base}/authors/{reporter.lower().replace(' ', '-')}"}
+            ],
+            "publisher": {
+                "@type": "Organization",
+                "name": "Generated News",
+                "logo": {"@type": "ImageObject", "url": f"{base}/logo.png", "width": 600, "height": 60},
+            },
+            "image": [f"{base}/img/{n}-1200.jpg"],
+            "mainEntityOfPage": f"{base}/a/{n}.html",
+            "keywords": tags,
+            "articleSection": "Region",
+            "inLanguage": "en",
+        },
+        ensure_ascii=False,
+    )
     # The client-side framework's hydration state repeats the article and its teasers.
-    state = json.dumps({"page": {"id": n, "type": "article", "section": "region", "tags": tags, "title": headline,
-                                 "published": published, "author": reporter, "body": paragraphs},
-                        "teasers": [{"id": m, "title": title(m, seed), "summary": _summary(m, seed), "url": f"/a/{m}.html",
-                                     "image": f"/img/{m}-320.jpg"} for m in related + most_read]}, ensure_ascii=False)
+    state = json.dumps(
+        {
+            "page": {
+                "id": n,
+                "type": "article",
+                "section": "region",
+                "tags": tags,
+                "title": headline,
+                "published": published,
+                "author": reporter,
+                "body": paragraphs,
+            },
+            "teasers": [
+                {
+                    "id": m,
+                    "title": title(m, seed),
+                    "summary": _summary(m, seed),
+                    "url": f"/a/{m}.html",
+                    "image": f"/img/{m}-320.jpg",
+                }
+                for m in related + most_read
+            ],
+        },
+        ensure_ascii=False,
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(headline)} | Generated News</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="description" content="{escape(description, {'"': "&quot;"})}">
-<meta name="keywords" content="{', '.join(tags)}">
+<meta name="keywords" content="{", ".join(tags)}">
 <link rel="canonical" href="{base}/a/{n}.html">
 <meta property="og:type" content="article"><meta property="og:site_name" content="Generated News">
 <meta property="og:title" content="{escape(headline)}">
@@ -300,7 +598,7 @@ def article_html(base: str, n: int, seed: int = 0) -> str:
 <article class="article"><header class="article__header"><div class="article__header-inner"><div class="article__kicker"><a href="/region">Region</a></div>
 <h1 class="article__title">{escape(headline)}</h1>
 <p class="article__standfirst">{escape(description)}</p>
-<p class="article__meta byline">By <a rel="author" href="{base}/authors/{reporter.lower().replace(' ', '-')}">{reporter}</a> · <time datetime="{published}">{published[:10]}</time></p>
+<p class="article__meta byline">By <a rel="author" href="{base}/authors/{reporter.lower().replace(" ", "-")}">{reporter}</a> · <time datetime="{published}">{published[:10]}</time></p>
 <div class="share"><div class="share__inner">{share}</div></div></div></header>
 <figure class="article__figure"><img src="/img/{n}-1200.jpg" srcset="/img/{n}-640.jpg 640w, /img/{n}-1200.jpg 1200w" sizes="(max-width: 800px) 100vw, 800px" alt="A convoy on the road near {title(n, seed).split()[2]}" width="1200" height="675"><figcaption>A convoy on the road. Photo: Generated News</figcaption></figure>
 <div class="article-body"><div class="article-body__inner">
@@ -323,8 +621,9 @@ class GeneratedSite:
     request (or all at start, into the folder ``prerender_to``). ``log`` lists (path, status) of every
     request, ``article_hits()`` counts 200s per article path."""
 
-    def __init__(self, articles: int, seed: int = 0, host: str = "127.0.0.1", port: int = 0,
-                 prerender_to: Path | None = None):
+    def __init__(
+        self, articles: int, seed: int = 0, host: str = "127.0.0.1", port: int = 0, prerender_to: Path | None = None
+    ):
         self.articles, self.seed = articles, seed
         self._rendered_dir = prerender_to
         self.log: list[tuple[str, int]] = []
@@ -334,7 +633,7 @@ class GeneratedSite:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 status, body, ctype = site.page(self.path.split("?")[0])
                 data = body.encode("utf-8")
                 # An ETag, as real sitemaps have: the crawler's cache revalidates an unchanged
@@ -371,28 +670,45 @@ class GeneratedSite:
         if path == "/sitemap-index.xml":
             parts = (self.articles + PER_SITEMAP - 1) // PER_SITEMAP
             entries = "".join(f"<sitemap><loc>{self.base}/sitemap-{i}.xml</loc></sitemap>" for i in range(parts))
-            return 200, ('<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns='
-                         f'"http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'), "application/xml"
+            return (
+                200,
+                (
+                    '<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns='
+                    f'"http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
+                ),
+                "application/xml",
+            )
         if path.startswith("/sitemap-") and path.endswith(".xml") and path[9:-4].isdigit():
             part = int(path[9:-4])
             numbers = range(part * PER_SITEMAP, min(self.articles, (part + 1) * PER_SITEMAP))
             if not numbers:
                 return 404, "not found", "text/plain"
             entries = "".join(f"<url><loc>{self.base}/a/{n}.html</loc></url>" for n in numbers)
-            return 200, ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns='
-                         f'"http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'), "application/xml"
+            return (
+                200,
+                (
+                    '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns='
+                    f'"http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+                ),
+                "application/xml",
+            )
         if path.startswith("/a/") and path.endswith(".html") and path[3:-5].isdigit():
             n = int(path[3:-5])
             if n < self.articles:
-                html = ((self._rendered_dir / f"{n}.html").read_text(encoding="utf-8") if self._rendered_dir
-                        else article_html(self.base, n, self.seed))
+                html = (
+                    (self._rendered_dir / f"{n}.html").read_text(encoding="utf-8")
+                    if self._rendered_dir
+                    else article_html(self.base, n, self.seed)
+                )
                 return 200, html, "text/html; charset=utf-8"
         return 404, "<h1>Not found</h1>", "text/html; charset=utf-8"
 
     def sources_toml(self) -> str:
-        return (f'[[outlet]]\nname = "{OUTLET}"\ntitle = "Generated News"\nhomepage = "{self.base}/"\n'
-                'language = "en"\ncountry = "GE"\ntimezone = "Asia/Tbilisi"\nfeeds = []\n'
-                f'sitemaps = ["{self.base}/sitemap-index.xml"]\n')
+        return (
+            f'[[outlet]]\nname = "{OUTLET}"\ntitle = "Generated News"\nhomepage = "{self.base}/"\n'
+            'language = "en"\ncountry = "GE"\ntimezone = "Asia/Tbilisi"\nfeeds = []\n'
+            f'sitemaps = ["{self.base}/sitemap-index.xml"]\n'
+        )
 
     def write_sources(self, path: Path) -> Path:
         path.write_text(self.sources_toml(), encoding="utf-8")
@@ -406,7 +722,7 @@ class GeneratedSite:
                     hits[path] = hits.get(path, 0) + 1
         return hits
 
-    def start(self) -> "GeneratedSite":
+    def start(self) -> GeneratedSite:
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self._thread.start()
         return self
@@ -422,7 +738,7 @@ class GeneratedSite:
         self.stop()
 
 
-if __name__ == "__main__":  # python -m scraper.samplesite.generated N: serve until Ctrl-C
+if __name__ == "__main__":  # python -m media_monitor.samplesite.generated N: serve until Ctrl-C
     import sys
     import time
 

@@ -14,18 +14,24 @@ import random
 import tomllib
 from dataclasses import dataclass
 
-from scraper.extract import extract_page
-from scraper.samplesite.server import MANIFEST, SITE_DIR
+from media_monitor.extraction.page import extract_page
+from media_monitor.samplesite.server import MANIFEST, SITE_DIR
 
 INTRO = "This report was first published by our partner agency and is republished with permission."
 BYLINE = "By our correspondent in the South Caucasus, with additional reporting by agencies."
 BOILERPLATE_TOP = "Subscribe to our newsletter for the day's top stories. Follow us on social media for live updates."
-BOILERPLATE_BOTTOM = ("Copyright of the original publisher. All rights reserved. This material may not be "
-                      "published, broadcast, rewritten or redistributed without permission.")
-ROUNDUP_HEAD = ("Good morning. This is the daily briefing from our newsroom, with the stories you need to know "
-                "about today from across the region, the wider world, business, culture and sport.")
-ROUNDUP_FOOT = ("That is all for today's briefing. Send us your tips and feedback, share this newsletter with a "
-                "friend, and join us again tomorrow morning for another round of the day's essential news.")
+BOILERPLATE_BOTTOM = (
+    "Copyright of the original publisher. All rights reserved. This material may not be "
+    "published, broadcast, rewritten or redistributed without permission."
+)
+ROUNDUP_HEAD = (
+    "Good morning. This is the daily briefing from our newsroom, with the stories you need to know "
+    "about today from across the region, the wider world, business, culture and sport."
+)
+ROUNDUP_FOOT = (
+    "That is all for today's briefing. Send us your tips and feedback, share this newsletter with a "
+    "friend, and join us again tomorrow morning for another round of the day's essential news."
+)
 
 
 @dataclass(frozen=True)
@@ -91,17 +97,19 @@ def _copies(text: str, other: str, rng: random.Random) -> list[tuple[str, str]]:
 def labelled_pairs(seed: int = 7) -> list[Pair]:
     rng = random.Random(seed)
     texts = sample_texts()
-    pairs = [Pair(text, copy, True, kind)
-             for n, (_, _, text) in enumerate(texts)
-             for kind, copy in _copies(text, texts[(n + 7) % len(texts)][2], rng)]
+    pairs = [
+        Pair(text, copy, True, kind)
+        for n, (_, _, text) in enumerate(texts)
+        for kind, copy in _copies(text, texts[(n + 7) % len(texts)][2], rng)
+    ]
     for i, (_, day_a, a) in enumerate(texts):
-        for _, day_b, b in texts[i + 1:]:
+        for _, day_b, b in texts[i + 1 :]:
             pairs.append(Pair(a, b, False, "different reports", same_day=day_a == day_b != ""))
     # A roundup item is an article's lead: its first paragraph long enough not to be a headline.
     firsts = [next(p for p in _paragraphs(t) if len(p.split()) >= 20) for _, _, t in texts]
     for i in range(0, len(firsts) - 6, 3):
-        day_one = "\n".join([ROUNDUP_HEAD, *firsts[i:i + 3], ROUNDUP_FOOT])
-        day_two = "\n".join([ROUNDUP_HEAD, *firsts[i + 3:i + 6], ROUNDUP_FOOT])
+        day_one = "\n".join([ROUNDUP_HEAD, *firsts[i : i + 3], ROUNDUP_FOOT])
+        day_two = "\n".join([ROUNDUP_HEAD, *firsts[i + 3 : i + 6], ROUNDUP_FOOT])
         pairs.append(Pair(day_one, day_two, False, "daily roundups"))
     for i in range(len(texts) - 1):
         original, other = texts[i][2], texts[i + 1][2]

@@ -40,13 +40,17 @@ GDELT_PATH = "/gdelt/api/v2/doc/doc"
 GDELT_FIXTURE = HERE / "gdelt" / "artlist.json"
 FAULTS = (
     "retry-after",  # 429 with Retry-After: 1 (or ?wait=N) on the first request, then the page
-    "flaky-500", "flaky-503",  # that status on the first request, then the page
+    "flaky-500",
+    "flaky-503",  # that status on the first request, then the page
     "slow",  # headers and half the body, then a stall of FAULT_STALL seconds
     "reset",  # the connection is reset without an answer
-    "loop", "loop-back",  # 302 to each other
+    "loop",
+    "loop-back",  # 302 to each other
     "chain",  # 302 to ?hop=n+1, without end
-    "offsite", "offsite-target",  # 302 to the same path on {{ALT_BASE}} ("another site")
-    "moved", "moved-here",  # 301 to /fault/moved-here/PAGE on the same site, which serves the page
+    "offsite",
+    "offsite-target",  # 302 to the same path on {{ALT_BASE}} ("another site")
+    "moved",
+    "moved-here",  # 301 to /fault/moved-here/PAGE on the same site, which serves the page
     "huge",  # the page padded to HUGE_SIZE bytes
     "gzip-truncated",  # Content-Encoding: gzip, the compressed body cut at two thirds
     "wrong-charset",  # windows-1251 bytes declared as charset=utf-8
@@ -64,9 +68,9 @@ CONTENT_TYPES = {
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
+    server: _Server
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         path = unquote(parts.path)
         if path.startswith("/status/") and path[8:].isdigit():
@@ -91,13 +95,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(304, b"", None, {"ETag": etag})
             return
         content_type = CONTENT_TYPES.get(file.suffix, mimetypes.guess_type(file.name)[0] or "application/octet-stream")
-        headers = {"ETag": etag, "Last-Modified": formatdate(file.stat().st_mtime, usegmt=True),
-                   **self.server.headers_for.get(path, {})}
+        headers = {
+            "ETag": etag,
+            "Last-Modified": formatdate(file.stat().st_mtime, usegmt=True),
+            **self.server.headers_for.get(path, {}),
+        }
         self._send(200, body, content_type, headers)
 
     def _send_gdelt(self, query: dict[str, list[str]]) -> None:
         """GDELT DOC 2.0 ``mode=ArtList&format=json``: the fixture's articles seen between
         ``startdatetime`` and ``enddatetime`` (YYYYMMDDHHMMSS), at most ``maxrecords``."""
+
         def arg(name, default=""):
             return query.get(name, [default])[0]
 
@@ -164,7 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
             time.sleep(FAULT_STALL)
-            self.wfile.write(body[len(body) // 2:])
+            self.wfile.write(body[len(body) // 2 :])
         except OSError:
             pass  # the client gave up first, as it should
         self.close_connection = True
@@ -180,9 +188,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_link_feed(self, links: list[str]) -> None:
         items = "".join(
             f"<item><title>Link {n}</title><link>{escape(link)}</link><guid>link-{n}-{quote(link, safe='')}</guid></item>"
-            for n, link in enumerate(links))
-        body = ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Links</title>'
-                f"<link>{self.server.base}/</link>{items}</channel></rss>").encode()
+            for n, link in enumerate(links)
+        )
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Links</title>'
+            f"<link>{self.server.base}/</link>{items}</channel></rss>"
+        ).encode()
         self._send(200, body, "application/rss+xml; charset=utf-8")
 
     def _resolve(self, path: str) -> Path | None:
@@ -254,7 +265,7 @@ class SampleSite:
         """Per /fault/ path: the time (time.monotonic) of each request."""
         return self.server.fault_hits
 
-    def start(self) -> "SampleSite":
+    def start(self) -> SampleSite:
         self._thread.start()
         return self
 
@@ -262,7 +273,7 @@ class SampleSite:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> "SampleSite":
+    def __enter__(self) -> SampleSite:
         return self.start()
 
     def __exit__(self, *exc) -> None:

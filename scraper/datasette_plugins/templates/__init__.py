@@ -1,1 +1,0 @@
-"""Jinja templates for Datasette (a package only so that setuptools ships the *.html files)."""

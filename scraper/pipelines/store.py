@@ -1,0 +1,89 @@
+"""The store stage: rows written in batches, and the outlet's part of the crawl run."""
+
+from __future__ import annotations
+
+from media_monitor import settings as defaults  # a crawler built without the project settings
+from media_monitor.pipelines.stage import StoreStage, timed
+
+
+class StorePipeline(StoreStage):
+    """Writes items in batched transactions and records the outlet's part of the crawl run."""
+
+    def open_spider(self):
+        super().open_spider()
+        spider = self.crawler.spider
+        self.outlets_written: set[str] = set()
+        self.run_id = self.settings.getint("MONITOR_CRAWL_RUN_ID") or None
+        self.owns_run = self.run_id is None  # a bare `scrapy crawl` opens and closes its own
+        if self.owns_run:
+            self.run_id = self.store.start_run(
+                [spider.name],
+                self.settings.get("MONITOR_TOPIC") or "default",
+                self.settings.getbool("MONITOR_TOPIC_FILTER", True),
+            )
+
+    @timed("store")
+    def process_item(self, item):
+        if item["outlet"] not in self.outlets_written:  # the sources file's, or one discovered
+            self.store.upsert_outlets([self.crawler.spider.outlet_for(item).as_row()])
+            self.outlets_written.add(item["outlet"])
+        status = item["dedupe_status"]
+        if status == "unchanged":
+            self.store.touch_article(item["article_id"])
+        elif status == "updated":
+            self.store.update_article(item["article_id"], item, self.run_id)
+        else:
+            item["article_id"] = self.store.insert_article(item, self.run_id)
+            if item.get("replaces_original"):
+                self.store.make_original(item["article_id"], item["replaces_original"])
+            if item.get("match"):
+                self.store.record_duplicate(item["article_id"], *item["match"])
+        self.count(stored_as(item))
+        return item
+
+    def close_spider(self):
+        spider = self.crawler.spider
+        poll = self.settings.getfloat("MONITOR_POLL_INTERVAL", defaults.MONITOR_POLL_INTERVAL)
+        for outlet, tally, source_count in spider.run_tallies(self.stats.get_stats()):
+            counts = run_counts(tally)
+            status, error = run_status(tally, counts, source_count)
+            self.store.record_outlet_run(self.run_id, outlet, counts, status, error)
+            self.store.record_health(outlet, self.run_id, counts, status, error, poll)
+        if self.owns_run:
+            self.store.finish_run(self.run_id)
+        super().close_spider()
+
+
+def stored_as(item) -> str:
+    """The counter an item that went through the store adds to: new, updated, unchanged or
+    duplicates. An earlier copy displacing the stored original adds no distinct article: the
+    pair was counted as new when its first member was stored."""
+    copy = item["dedupe_status"] == "duplicate" or item.get("replaces_original")
+    return "duplicates" if copy else item["dedupe_status"]
+
+
+def run_counts(tally: dict) -> dict:
+    """An outlet's row of ``crawl_run_outlets`` from its counters (``monitor/…`` stats)."""
+
+    def get(key):
+        return tally.get(key, 0)
+
+    return {
+        "fetched": get("articles_fetched"),
+        "new": get("new"),
+        "updated": get("updated"),
+        "unchanged": get("unchanged"),
+        "duplicates": get("duplicates"),
+        "off_topic": get("off_topic"),
+        "failed": get("articles_failed") + get("sources_failed") + get("empty_pages"),
+        "dates_rejected": get("dates_rejected"),
+        "skipped_known": get("skipped_known"),
+        "outside_window": get("outside_window") + get("entries_outside_window"),
+        "listed": get("links_listed") + get("entries_outside_window"),
+    }
+
+
+def run_status(tally: dict, counts: dict, source_count: int) -> tuple[str, str | None]:
+    if source_count and tally.get("sources_failed", 0) >= source_count and not counts["fetched"]:
+        return "failed", "no feed or sitemap could be read"
+    return ("partial" if counts["failed"] else "ok"), None

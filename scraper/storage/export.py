@@ -1,0 +1,122 @@
+"""Export articles as CSV or JSON Lines for research."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterator
+from typing import IO
+
+import sqlite_utils
+
+EXPORT_COLUMNS = (
+    "id",
+    "outlet",
+    "title",
+    "url",
+    "canonical_url",
+    "published_at",
+    "published_raw",
+    "published_offset",
+    "language",
+    "language_source",
+    "authors",
+    "word_count",
+    "relevance",
+    "matched_terms",
+    "duplicate_of",
+    "cluster_id",
+    "cluster_size",
+    "first_seen_at",
+    "last_seen_at",
+    "description",
+    "text",
+)
+
+
+def select_articles(
+    db: sqlite_utils.Database,
+    since: str | None = None,
+    until: str | None = None,
+    outlets: tuple[str, ...] = (),
+    languages: tuple[str, ...] = (),
+    include_duplicates: bool = False,
+    one_per_cluster: bool = False,
+    query: str | None = None,
+) -> Iterator[dict]:
+    """Articles oldest first. ``since``/``until`` are dates or times, compared in UTC; a bare
+    ``until`` date includes that whole day. ``one_per_cluster`` keeps, of each syndication
+    cluster, the earliest published article among those the other filters select;
+    ``cluster_size`` always counts the whole cluster. ``query`` is an SQLite FTS5 query over
+    title and text (articles_fts), as Datasette's search box takes it."""
+    where, params = [], []
+    if since:
+        where.append("published_at >= ?")
+        params.append(since)
+    if until:
+        where.append("published_at < ?" if "T" in until else "date(published_at) <= ?")
+        params.append(until)
+    if outlets:
+        where.append(f"outlet in ({', '.join('?' for _ in outlets)})")
+        params.extend(outlets)
+    if languages:
+        where.append(f"language in ({', '.join('?' for _ in languages)})")
+        params.extend(languages)
+    if query:
+        where.append("id in (select rowid from articles_fts where articles_fts match ?)")
+        params.append(query)
+    if not include_duplicates:
+        where.append("duplicate_of is null")
+    columns = ", ".join(c if c != "cluster_size" else "sizes.size as cluster_size" for c in EXPORT_COLUMNS)
+    sql = f"""
+        with sizes as (select cluster_id, count(*) as size from articles group by cluster_id),
+        selected as (
+            select *, row_number() over (
+                partition by cluster_id order by published_at is null, published_at, id) as rank_in_cluster
+            from articles {"where " + " and ".join(where) if where else ""}
+        )
+        select {columns} from selected join sizes using (cluster_id)
+        {"where rank_in_cluster = 1" if one_per_cluster else ""}
+        order by published_at is null, published_at, id
+    """
+    yield from db.query(sql, params)
+
+
+# A cell a spreadsheet would run as a formula (CSV injection): it starts with one of these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# ... unless it is a plain number or a UTC offset, which no spreadsheet runs as code.
+_HARMLESS = re.compile(r"[+-]?\d+(\.\d+)?|[+-]\d{2}:\d{2}")
+
+
+def neutralise(value):
+    """``value`` with a leading ``'`` when a spreadsheet would read it as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _HARMLESS.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def write_csv(rows: Iterator[dict], out: IO[str], raw_cells: bool = False) -> int:
+    """CSV with a header row. Unless ``raw_cells``, a text cell starting with =, +, -, @, a
+    tab or a carriage return gets a leading ' so that a spreadsheet shows it as text."""
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow(row if raw_cells else {k: neutralise(v) for k, v in row.items()})
+        count += 1
+    return count
+
+
+def write_jsonl(rows: Iterator[dict], out: IO[str], raw_cells: bool = False) -> int:
+    """JSON Lines: values exactly as stored (``raw_cells`` is ignored: no spreadsheet reads it)."""
+    count = 0
+    for row in rows:
+        for key in ("authors", "matched_terms"):
+            row[key] = json.loads(row[key]) if row[key] else []
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+WRITERS = {"csv": write_csv, "jsonl": write_jsonl}
