@@ -99,6 +99,7 @@ def stage_cpu(site, pages: list[tuple[str, str]]) -> dict[str, float]:
     from scrapy.exceptions import DropItem
     from scrapy.utils.test import get_crawler
 
+    from media_monitor import compat
     from media_monitor.extraction.page import extract_page
     from media_monitor.items import ArticleItem
     from media_monitor.normalise.article import normalise_article
@@ -115,7 +116,7 @@ def stage_cpu(site, pages: list[tuple[str, str]]) -> dict[str, float]:
     crawler = get_crawler(IngestSpider, {"MONITOR_DB": str(tmp / "s.db"), "MONITOR_SOURCES": str(tmp / "src.toml")})
     site.write_sources(tmp / "src.toml")
     IngestSpider.outlets = {}
-    crawler.spider = crawler._create_spider()
+    crawler.spider = compat.create_spider(crawler)
     stateful = [DedupePipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)]
     stages = [TextSignaturePipeline.from_crawler(crawler), *stateful]
     for s in stateful:

@@ -85,6 +85,7 @@ def synthetic_text(n: int) -> str:
 def scale(count: int) -> None:
     from scrapy.utils.test import get_crawler
 
+    from media_monitor import compat
     from media_monitor.config.sources import Outlet
     from media_monitor.items import ArticleItem
     from media_monitor.normalise.text import comparison_key, content_hash
@@ -123,7 +124,7 @@ def scale(count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.db"
         crawler = get_crawler(OutletSpider.for_outlet(outlet), {"MONITOR_DB": str(db), "MONITOR_BATCH_SIZE": 500})
-        crawler.spider = crawler._create_spider()
+        crawler.spider = compat.create_spider(crawler)
         stateful = [DedupePipeline.from_crawler(crawler), StorePipeline.from_crawler(crawler)]
         stages = [TextSignaturePipeline.from_crawler(crawler), *stateful]
         for stage in stateful:

@@ -6,7 +6,9 @@
     python bench/extraction.py --show-misses title  # list the pages a field missed (ours)
 
 "Ours" is exactly what a crawl stores: each page's bytes are decoded by Scrapy
-(``HtmlResponse(...).text``, as a spider gets them), then ``media_monitor.extraction.page.extract_page`` and
+(``HtmlResponse(...).text``; spiders decode with ``media_monitor.extraction.encoding.response_text``,
+which can differ only for a missing or wrong charset and gives the same text on every page of both
+sets), then ``media_monitor.extraction.page.extract_page`` and
 ``media_monitor.normalise.article.normalise_article`` run on them with ``raw`` built as
 ``spiders/base.py`` ``parse_article`` builds it (page values + url + fetched_at). Times cover
 extraction and normalisation (language detection and date parsing included) per page, in this

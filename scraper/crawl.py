@@ -12,7 +12,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
-from media_monitor.config.sources import load_sources, sources_path
+from media_monitor.config.sources import load_sources, select_outlets, sources_path
 from media_monitor.crawling.locks import OutletLock, lock_folder
 from media_monitor.storage.store import ArticleStore
 from media_monitor.story.topic import load_topic
@@ -63,18 +63,16 @@ def run_crawl(job: CrawlJob) -> int | None:
     """Crawl the job's outlets; return the run's id, or None when every outlet is being crawled
     by another process. Runs Twisted's reactor: once per process.
 
-    Each outlet is locked for the crawl (see ``media_monitor.crawling.locks``). SIGINT/SIGTERM stop it
-    gracefully: requests in flight finish, their items are stored, and the run is recorded as
-    ``interrupted``; with ``job_dir`` the next crawl resumes the rest.
+    A bad sources or topic file, or an outlet the sources file lacks, raises SourcesError or
+    TopicError before anything is crawled. Each outlet is locked for the crawl (see
+    ``media_monitor.crawling.locks``). SIGINT/SIGTERM stop it gracefully: requests in flight
+    finish, their items are stored, and the run is recorded as ``interrupted``; with
+    ``job_dir`` the next crawl resumes the rest.
     """
-    known = load_sources(job.sources)
-    names = job.outlets or [o.name for o in known]
-    unknown = sorted(set(names) - {o.name for o in known})
-    if unknown:
-        raise ValueError(f"no outlet named {', '.join(unknown)} in {sources_path(job.sources)}")
+    outlets = select_outlets(load_sources(job.sources), job.outlets, sources_path(job.sources))
     topic_name = load_topic(job.topic).name  # fail before crawling if the topic file is bad
 
-    spiders = names + ([GDELT] if job.uses_gdelt else [])
+    spiders = [o.name for o in outlets] + ([GDELT] if job.uses_gdelt else [])
     locks = {name: OutletLock(lock_folder(job.db), name) for name in spiders}
     for name, lock in locks.items():
         if not lock.acquire():
@@ -89,7 +87,7 @@ def run_crawl(job: CrawlJob) -> int | None:
     settings = job.settings()
     store = ArticleStore.acquire(job.db)
     try:
-        store.upsert_outlets([o.as_row() for o in known if o.name in spiders])
+        store.upsert_outlets([o.as_row() for o in outlets if o.name in spiders])
         run_id = store.start_run(spiders, topic_name, job.topic_filter, job.since, job.until)
         settings.set("MONITOR_CRAWL_RUN_ID", run_id, priority="cmdline")
         process = CrawlerProcess(settings)

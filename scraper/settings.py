@@ -60,7 +60,7 @@ MONITOR_RETRY_SERVER_ERRORS_AFTER = 6 * 3600.0  # seconds before an article that
 MONITOR_GDELT_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
 MONITOR_GDELT_DELAY = 5.0  # seconds between API requests, as GDELT asks
 MONITOR_GDELT_CHUNK_DAYS = 3.0  # window piece per query; GDELT lists at most 250 articles
-MONITOR_GDELT_MAX_RECORDS = 250  # True downloads article pages again even when their URL is known
+MONITOR_GDELT_MAX_RECORDS = 250  # articles a query asks for (maxrecords); 250 is the API's most
 
 DOWNLOADER_MIDDLEWARES = {
     # First of all: no scheme but http(s), no unconfigured loopback or private address.

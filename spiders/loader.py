@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scrapy.spiderloader import SpiderLoader
 
+from media_monitor import compat
 from media_monitor.config.sources import load_sources
 from media_monitor.spiders.base import OutletSpider
 
@@ -18,11 +19,12 @@ class OutletSpiderLoader(SpiderLoader):
     def __init__(self, settings):
         super().__init__(settings)
         self.outlets = {o.name: o for o in load_sources(settings.get("MONITOR_SOURCES"))}
-        for name, spider in list(self._spiders.items()):
+        spiders = compat.spider_classes(self)
+        for name, spider in list(spiders.items()):
             if issubclass(spider, OutletSpider) and not getattr(spider, "outlet", None):
                 if name not in self.outlets:
                     raise KeyError(f"spider {name!r} matches no outlet of the sources file")
                 spider.outlet = self.outlets[name]
                 spider.allowed_domains = self.outlets[name].domains
         for name, outlet in self.outlets.items():
-            self._spiders.setdefault(name, OutletSpider.for_outlet(outlet))
+            spiders.setdefault(name, OutletSpider.for_outlet(outlet))

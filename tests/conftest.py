@@ -1,6 +1,6 @@
 """Shared fixtures: the sample site on 127.0.0.1 and real crawls of it into SQLite files.
 
-Crawls run as `python -m scraper crawl` subprocesses: Twisted's reactor runs once per process,
+Crawls run as `python -m media_monitor crawl` subprocesses: Twisted's reactor runs once per process,
 and a subprocess is also how operators and schedulers run the monitor.
 """
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlite_utils
 
+from media_monitor import compat
 from tests.conftest import crawl
 
 WINDOW = ["--since", "2024-04-01", "--until", "2024-06-30"]
@@ -116,7 +117,7 @@ def test_an_article_attributed_by_another_process_finds_its_outlet(tmp_path):
 
     from media_monitor.spiders.gdelt import GdeltSpider
 
-    spider = get_crawler(GdeltSpider)._create_spider()
+    spider = compat.create_spider(get_crawler(GdeltSpider))
     outlet = spider.outlet_for(
         {"outlet": "independent_example", "url": "https://news.independent.example/2024/05/30/a"}
     )

@@ -10,16 +10,91 @@ import sqlite3
 import subprocess
 import sys
 
+import click
+import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
 from media_monitor.cli import cli
 from media_monitor.config.sources import load_sources
+from media_monitor.db import open_database
 from tests.conftest import ROOT, crawl, run_monitor
+
+# A sources file whose one outlet fails validation.
+BAD_SOURCES = (
+    '[[outlet]]\nname = "x"\ntitle = "X"\nhomepage = "https://x.example/"\nlanguage = "en"\n'
+    'country = "GE"\ntimezone = "Mars/Olympus"\nfeeds = ["https://x.example/feed"]\n'
+)
+TIMEZONE_PROBLEM = "outlet 'x' (#1), key 'timezone': 'Mars/Olympus' is not a known IANA timezone"
+# Nothing listens on port 1: worker and ingest must refuse the bad option before connecting.
+REDIS = ("--redis", "redis://127.0.0.1:1/0")
+# Each command that takes the option, given a bad value, and what its message must say. In the
+# arguments {bad_sources} and {bad_topic} are files that fail validation, {db} an empty
+# database, {missing} no file and {junk} a file that is not a database.
+BAD_OPTIONS = [
+    *(
+        ([*command, "--set", "FOO"], "'FOO' is not KEY=VALUE")
+        for command in (["crawl"], ["worker", *REDIS], ["ingest", *REDIS, "--db", "{db}"])
+    ),
+    (["schedule", "--db", "{db}", "--every", "30m", "--", "--set", "FOO"], "'FOO' is not KEY=VALUE"),
+    *(
+        ([*command, "--sources", "{bad_sources}"], TIMEZONE_PROBLEM)
+        for command in (
+            ["crawl"],
+            ["worker", *REDIS],
+            ["ingest", *REDIS, "--db", "{db}"],
+            ["schedule", "--db", "{db}", "--every", "30m"],
+            ["sources", "check"],
+            ["sources", "list"],
+            ["sources", "probe"],
+        )
+    ),
+    *(
+        ([*command, "--outlet", "nosuch"], "no outlet named nosuch in ")
+        for command in (
+            ["crawl", "--db", "{db}"],
+            ["worker", *REDIS],
+            ["schedule", "--db", "{db}", "--every", "30m"],
+            ["sources", "probe"],
+            ["export", "--db", "{db}"],
+        )
+    ),
+    *(
+        ([*command, "--topic", "{bad_topic}"], "has no [[concept]] tables")
+        for command in (["crawl"], ["worker", *REDIS], ["ingest", *REDIS, "--db", "{db}"])
+    ),
+    (["crawl", "--since", "April"], "'April' is not a date"),
+    (["worker", *REDIS, "--until", "May"], "'May' is not a date"),
+    (["schedule", "--db", "{db}", "--every", "30m", "--", "--since", "April"], "'April' is not a date"),
+    (["schedule", "--db", "{db}", "--cron", "* * *"], "Wrong number of fields"),
+    (["schedule", "--db", "{db}", "--every", "soon"], "'soon' is not an interval"),
+    (["export", "--db", "{missing}"], "no database at"),
+    (["status", "--db", "{missing}"], "no database at"),
+    (["export", "--db", "{junk}"], "file is not a database"),
+    (["status", "--db", "{junk}"], "file is not a database"),
+]
 
 
 def invoke(*args):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def command_paths(group: click.Group, path: tuple[str, ...] = ()):
+    """Every command and subcommand under the group, as the words that name it."""
+    for name, command in group.commands.items():
+        yield (*path, name)
+        if isinstance(command, click.Group):
+            yield from command_paths(command, (*path, name))
+
+
+@pytest.fixture
+def bad_files(tmp_path) -> dict[str, str]:
+    files = {name: tmp_path / name for name in ("bad_sources", "bad_topic", "db", "missing", "junk")}
+    files["bad_sources"].write_text(BAD_SOURCES, encoding="utf-8")
+    files["bad_topic"].write_text('name = "no_concepts"\n', encoding="utf-8")
+    open_database(files["db"]).close()
+    files["junk"].write_text("not SQLite\n", encoding="utf-8")
+    return {name: str(path) for name, path in files.items()}
 
 
 def test_every_command_has_help_with_an_example():
@@ -77,6 +152,23 @@ def test_export_filters(crawled, manifest, tmp_path):
     assert all(json.loads(line)["published_at"] >= "2024-04-30T20:00:00Z" for line in result.output.splitlines())
 
 
+@pytest.mark.parametrize("path", [(), *command_paths(cli)], ids=lambda path: " ".join(("monitor", *path)))
+def test_the_group_and_every_command_have_help_with_an_example(path):
+    result = invoke(*path, "--help")
+    assert result.exit_code == 0
+    assert "Example" in result.output and " ".join(("monitor", *path)) in result.output
+
+
+@pytest.mark.parametrize(
+    "args, message", BAD_OPTIONS, ids=lambda value: " ".join(value) if isinstance(value, list) else ""
+)
+def test_a_bad_option_or_file_is_a_usage_error(args, message, bad_files):
+    result = CliRunner().invoke(cli, [arg.format(**bad_files) for arg in args])
+    assert result.exit_code == 2, result.output
+    assert "Error: " in result.output and message in result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+
+
 def test_export_rejects_a_bad_date(crawled):
     result = CliRunner().invoke(cli, ["export", "--db", str(crawled[0]), "--since", "April"])
     assert result.exit_code == 2 and "'April' is not a date" in result.output
@@ -84,7 +176,7 @@ def test_export_rejects_a_bad_date(crawled):
 
 def test_export_without_a_database_says_so(tmp_path):
     result = CliRunner().invoke(cli, ["export", "--db", str(tmp_path / "none.db")])
-    assert result.exit_code == 1 and "no database at" in result.output
+    assert result.exit_code == 2 and "no database at" in result.output
     assert not (tmp_path / "none.db").exists()
 
 
@@ -103,19 +195,16 @@ def test_monitor_db_environment_variable(crawled):
 
 def test_bad_sources_file_gets_a_clear_message(tmp_path):
     bad = tmp_path / "sources.toml"
-    bad.write_text(
-        '[[outlet]]\nname = "x"\ntitle = "X"\nhomepage = "https://x.example/"\nlanguage = "en"\n'
-        'country = "GE"\ntimezone = "Mars/Olympus"\nfeeds = ["https://x.example/feed"]\n'
-    )
+    bad.write_text(BAD_SOURCES)
     result = run_monitor("crawl", "--db", str(tmp_path / "m.db"), "--sources", str(bad))
-    assert result.returncode == 1
-    assert "outlet 'x' (#1), key 'timezone': 'Mars/Olympus' is not a known IANA timezone" in result.stderr
+    assert result.returncode == 2
+    assert TIMEZONE_PROBLEM in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_unknown_outlet_is_refused(sources, tmp_path):
     result = run_monitor("crawl", "--db", str(tmp_path / "m.db"), "--sources", str(sources), "--outlet", "nope")
-    assert result.returncode == 1 and "no outlet named nope" in result.stderr
+    assert result.returncode == 2 and "no outlet named nope" in result.stderr
 
 
 def test_a_failing_outlet_does_not_stop_the_others(site, tmp_path):
@@ -207,7 +296,7 @@ def test_sources_check_names_the_problem(tmp_path):
         'links = "a[href"\n'
     )
     result = CliRunner().invoke(cli, ["sources", "check", "--sources", str(bad)])
-    assert result.exit_code == 1 and "key 'listings #1.links': CSS selector 'a[href' does not compile" in result.output
+    assert result.exit_code == 2 and "key 'listings #1.links': CSS selector 'a[href' does not compile" in result.output
 
 
 def test_sources_probe_reports_each_source(site, sources, tmp_path):

@@ -19,6 +19,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
+from media_monitor.crawling.failures import counted_failure
 from media_monitor.crawling.faults import (
     BrokenResponse,
     RedirectFailed,
@@ -29,7 +30,6 @@ from media_monitor.crawling.faults import (
 from media_monitor.crawling.safety import UnsafeRequest
 from media_monitor.extraction.encoding import response_text
 from media_monitor.samplesite import SampleSite
-from media_monitor.spiders.base import counted_failure
 from tests.conftest import crawl
 
 # The settings of both crawls (with and without the faults): a short read timeout and a size

@@ -8,6 +8,7 @@ import sqlite_utils
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from media_monitor import compat
 from media_monitor.config.sources import Outlet
 from media_monitor.items import ArticleItem
 from media_monitor.pipelines.dedupe import DedupePipeline
@@ -53,7 +54,7 @@ class Pipelines:
 
     def __init__(self, db_path):
         crawler = get_crawler(OutletSpider.for_outlet(OUTLET), {"MONITOR_DB": str(db_path), "MONITOR_BATCH_SIZE": 2})
-        crawler.spider = crawler._create_spider()
+        crawler.spider = compat.create_spider(crawler)
         self.crawler = crawler
         self.stages = [
             cls.from_crawler(crawler)

@@ -15,6 +15,7 @@ from scrapy.settings import Settings
 from scrapy.signalmanager import SignalManager
 from scrapy.statscollectors import MemoryStatsCollector
 
+from media_monitor.crawling.requestmeta import ARTICLE, SOURCE
 from media_monitor.crawling.safety import (
     REFUSED_NAMES,
     HostPolicy,
@@ -25,7 +26,6 @@ from media_monitor.crawling.safety import (
     is_private,
 )
 from media_monitor.samplesite import SampleSite
-from media_monitor.spiders.base import ARTICLE, SOURCE
 from tests.conftest import crawl
 
 SAMPLE = HostPolicy.from_hosts(["127.0.0.1", "api.gdeltproject.org"])  # the sample site's outlets

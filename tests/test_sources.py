@@ -1,6 +1,6 @@
 import pytest
 
-from media_monitor.config.sources import DEFAULT_SOURCES, SourcesError, load_sources, parse_sources
+from media_monitor.config.sources import DEFAULT_SOURCES, SourcesError, load_sources, parse_sources, select_outlets
 
 GOOD = """
 [[outlet]]
@@ -131,3 +131,14 @@ def test_bad_listings_name_the_key(change, message):
     with pytest.raises(SourcesError) as error:
         parse_sources(GOOD + LISTING.replace(*change))
     assert message in str(error.value)
+
+
+def test_select_outlets_keeps_the_order_named_and_refuses_unknown_names():
+    outlets = load_sources(DEFAULT_SOURCES)
+    first, second = outlets[0].name, outlets[1].name
+    assert select_outlets(outlets, [], DEFAULT_SOURCES) == outlets
+    chosen = select_outlets(outlets, [second, first, second], DEFAULT_SOURCES)
+    assert [o.name for o in chosen] == [second, first]
+    with pytest.raises(SourcesError) as error:
+        select_outlets(outlets, ["nosuch", first, "absent"], DEFAULT_SOURCES)
+    assert str(error.value) == f"no outlet named absent, nosuch in {DEFAULT_SOURCES}"

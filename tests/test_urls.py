@@ -1,3 +1,5 @@
+"""URL canonicalisation and keys: each row one spelling, what it becomes or what it equals."""
+
 import pytest
 
 from media_monitor.normalise.urls import canonicalise_url, choose_canonical, site_of, url_key
@@ -17,6 +19,15 @@ from media_monitor.normalise.urls import canonicalise_url, choose_canonical, sit
         ("https://example.com/a?page=2&UTM_Campaign=x", "https://example.com/a?page=2"),
         ("https://example.com/a?b=2&a=1", "https://example.com/a?b=2&a=1"),
         ("  https://example.com/a  ", "https://example.com/a"),
+        # IPv6 host: its brackets stay, apart from the port
+        ("https://[2001:db8::1]:8443/a", "https://[2001:db8::1]:8443/a"),
+        ("https://[2001:DB8::1]:443/a#x", "https://[2001:db8::1]/a"),
+        # unsafe characters percent-encoded, as UTF-8
+        ("https://example.com/a b?q=a b", "https://example.com/a%20b?q=a+b"),
+        ("https://x.example/мир?q=мир", "https://x.example/%D0%BC%D0%B8%D1%80?q=%D0%BC%D0%B8%D1%80"),
+        ("https://example.com/{page}", "https://example.com/%7Bpage%7D"),
+        # an international host in punycode, the spelling Scrapy fetches
+        ("https://ПРИМЕР.рф/a", "https://xn--e1afmkfd.xn--p1ai/a"),
     ],
 )
 def test_canonicalise_url(url, expected):
@@ -40,6 +51,8 @@ def test_canonicalise_url(url, expected):
         ("https://news.example/story#top", None, None, "https://news.example/story"),
         # a non-web canonical is ignored
         ("https://news.example/story", "javascript:void(0)", None, "https://news.example/story"),
+        # a canonical with the unicode spelling of the punycode host fetched is on the same site
+        ("https://xn--e1afmkfd.xn--p1ai/amp/a", "https://пример.рф/a", None, "https://xn--e1afmkfd.xn--p1ai/a"),
     ],
 )
 def test_choose_canonical(fetched, canonical_link, og_url, expected):
@@ -53,6 +66,10 @@ def test_choose_canonical(fetched, canonical_link, og_url, expected):
         ("https://m.apa.az/x", "apa.az"),
         ("https://amp.example.com/", "example.com"),
         ("https://en.apa.az/", "en.apa.az"),
+        ("https://www.пример.рф/x", "xn--e1afmkfd.xn--p1ai"),
+        ("https://m.xn--e1afmkfd.xn--p1ai/x", "xn--e1afmkfd.xn--p1ai"),
+        ("https://[2001:db8::1]:8443/a", "2001:db8::1"),
+        ("http://example.com:port/a", "example.com"),  # a port w3lib refuses: still the host
     ],
 )
 def test_site_of(url, site):
@@ -88,11 +105,28 @@ def test_url_key_folds_every_spelling_of_one_page(url):
 
 
 @pytest.mark.parametrize(
+    "url, key",
+    [
+        ("https://[2001:db8::1]:8443/a/", "[2001:db8::1]:8443/a"),
+        ("https://x.example/a b/", "x.example/a%20b"),
+        ("https://x.example/мир?q=мир", "x.example/%D0%BC%D0%B8%D1%80?q=%D0%BC%D0%B8%D1%80"),
+        ("https://www.пример.рф/a", "xn--e1afmkfd.xn--p1ai/a"),
+    ],
+)
+def test_url_key(url, key):
+    assert url_key(url) == key
+
+
+@pytest.mark.parametrize(
     "a, b",
     [
         ("https://x.example/a?b=2&a=1", "https://x.example/a?a=1&b=2"),  # parameter order
         ("https://x.example/%D0%BC%D0%B8%D1%80", "https://x.example/%d0%bc%d0%b8%d1%80"),  # escape case
         ("https://x.example/%D0%BC%D0%B8%D1%80", "https://x.example/мир"),  # escaped or not
+        ("https://x.example/?q=%D0%BC%D0%B8%D1%80", "https://x.example/?q=мир"),  # in the query too
+        ("https://x.example/a%20b", "https://x.example/a b"),
+        ("https://пример.рф/a", "https://xn--e1afmkfd.xn--p1ai/a"),  # international host, two spellings
+        ("https://[2001:db8::1]:8443/a", "http://[2001:DB8::1]:8443/a/"),
     ],
 )
 def test_url_key_equal(a, b):
@@ -106,6 +140,10 @@ def test_url_key_equal(a, b):
         ("https://x.example/a?id=1", "https://x.example/a?id=2"),  # a real parameter stays
         ("https://en.x.example/a", "https://ru.x.example/a"),  # language editions differ
         ("https://x.example/example/a", "https://x.example/a"),  # only the "amp" segment goes
+        ("https://[2001:db8::1]:8443/a", "https://[2001:db8::1:8443]/a"),  # an IPv6 port is no part of the host
+        # escapes that are not UTF-8 (cp1251 "при", "мир") keep their bytes, not one replacement character
+        ("https://x.example/%EF%F0%E8", "https://x.example/%EC%E8%F0"),
+        ("https://x.example/?q=%EF%F0%E8", "https://x.example/?q=%EC%E8%F0"),
     ],
 )
 def test_url_key_different(a, b):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -446,3 +447,14 @@ def load_sources(path: str | os.PathLike | None = None) -> list[Outlet]:
     except OSError as exc:
         raise SourcesError(f"cannot read sources file {resolved}: {exc.strerror}") from exc
     return parse_sources(text, origin=str(resolved))
+
+
+def select_outlets(outlets: list[Outlet], names: Iterable[str], origin: str | os.PathLike) -> list[Outlet]:
+    """The outlets named, in the order named (every outlet, in file order, when none is);
+    SourcesError naming each name that ``origin``, the file the outlets came from, lacks."""
+    by_name = {outlet.name: outlet for outlet in outlets}
+    wanted = list(dict.fromkeys(names))  # a name given twice is crawled once
+    unknown = sorted(set(wanted) - set(by_name))
+    if unknown:
+        raise SourcesError(f"no outlet named {', '.join(unknown)} in {origin}")
+    return [by_name[name] for name in wanted] if wanted else list(outlets)

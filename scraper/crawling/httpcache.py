@@ -8,7 +8,8 @@ Last-Modified, so an unchanged one costs a 304 and a changed one is downloaded.
 
 from scrapy.extensions.httpcache import RFC2616Policy
 
-from media_monitor.spiders.base import SOURCE
+from media_monitor import compat
+from media_monitor.crawling.requestmeta import SOURCE
 
 
 class RevalidateSourcesPolicy(RFC2616Policy):
@@ -16,5 +17,5 @@ class RevalidateSourcesPolicy(RFC2616Policy):
         return bool(request.meta.get(SOURCE)) and super().should_cache_request(request)
 
     def is_cached_response_fresh(self, cachedresponse, request) -> bool:
-        self._set_conditional_validators(request, cachedresponse)
+        compat.set_conditional_validators(self, request, cachedresponse)
         return False

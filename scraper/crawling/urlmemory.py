@@ -19,8 +19,8 @@ from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from media_monitor import settings as defaults
+from media_monitor.crawling.requestmeta import ARTICLE
 from media_monitor.normalise.urls import url_key
-from media_monitor.spiders.base import ARTICLE
 from media_monitor.storage.store import ArticleStore
 
 GONE_STATUSES = (404, 410)

@@ -194,7 +194,9 @@ def _spelled_out(handle: str, sources: tuple[list[str], ...]) -> str:
     for source in sources:
         for raw in source:
             name = clean_author(raw) if isinstance(raw, str) else None
-            spelled = re.sub(r"[\W_]+", "", name) if name and " " in name else ""
+            if not name or " " not in name:
+                continue
+            spelled = re.sub(r"[\W_]+", "", name)
             # the same letters in other cases; only spaces for dots or underscores ("ThE PaiN"
             # for "ThE_PaiN") say nothing the handle does not, and the page prints the handle
             if spelled.casefold() == letters.casefold() and spelled != letters:
@@ -213,10 +215,11 @@ def choose_authors(names_site: Callable[[str], bool], *sources: list[str] | Call
     resolved: list[list[str] | None] = [None] * len(sources)
 
     def source(index: int) -> list[str]:
-        if resolved[index] is None:
+        names = resolved[index]
+        if names is None:
             given = sources[index]
-            resolved[index] = given() if callable(given) else given
-        return resolved[index]
+            names = resolved[index] = given() if callable(given) else given
+        return names
 
     site_author = None
     for index in range(len(sources)):

@@ -1,21 +1,32 @@
 """Read an article page: what it says about itself, and its main text.
 
+The page is parsed once (``parse_page``: the tree, its JSON-LD objects and the article among
+them, its metas, what the outlet's selectors pick, the first byline, trafilatura's main text);
+then one small reader a field (``read_title``, ``read_published``, ``read_authors``,
+``read_text`` …) reads that ``ParsedPage``, and ``extract_page`` runs them in turn.
+
 Signals are read in order of trust: JSON-LD (``NewsArticle`` and kin), the OpenGraph and
 ``article:*`` metas, the outlet's own selectors (``[outlet.selectors]``), then generic
 heuristics and trafilatura.
 
 * Title: the headline as printed — the longest heading that the page's own titles (JSON-LD,
   OpenGraph, Twitter, the outlet's selector, ``<title>``) name, whole or beside the site's
-  name; else the page's only ``<h1>``; else those titles without the site's name.
+  name; else the page's only ``<h1>``; else the first of those titles (then the first
+  ``<h1>``) that is not only the site's name, without the site's name.
 * Publication time (``published_candidates``, most trusted first): JSON-LD ``datePublished``,
   the date metas, microdata, ``<time datetime>``, the outlet's selector, dates printed in date
-  elements, htmldate's guess (asked as trafilatura asks it). The day in the URL reorders them
+  elements (when none of these: a date on the byline's line, else one a phrase gives),
+  htmldate's guess (asked as trafilatura asks it). The day in the URL reorders them
   (the candidate on that day first; the URL's day first when every page date is later, i.e. an
   update). The pipeline then adds the feed's date and, last, the URL's day.
 * Authors (``media_monitor.extraction.authors``): JSON-LD (``@id`` references resolved), author metas, the
   outlet's selector, the printed byline, trafilatura's metadata (asked only when none of these
   names anyone: its author search costs ~5 ms a page), a byline line in the text.
-* Text: the outlet's selector, else trafilatura's main text with the standfirst it dropped.
+* Text: the outlet's selector, else trafilatura's main text (else JSON-LD ``articleBody``) with
+  the standfirst it dropped.
+* Modified time, description, og:url, declared language: JSON-LD, then the metas (the
+  language: the ``<html>`` tag's before the metas); canonical link: ``<link rel="canonical">``;
+  site name: ``og:site_name``.
 
 Values are returned raw (strings as the page prints them): parsing dates, choosing a language
 and cleaning text belong to the pipelines.
@@ -26,7 +37,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-from functools import lru_cache
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 
 import lxml.html
@@ -89,6 +102,18 @@ DATE_META = (
     "parsely-pub-date",
     "sailthru.date",
 )
+# Meta names that carry an author, most trusted first.
+AUTHOR_META = (
+    "author",
+    "article:author",
+    "dc.creator",
+    "parsely-author",
+    "sailthru.author",
+    "cxenseparse:author",
+    "twitter:creator",
+)
+# The fields an outlet's selectors may give (``[outlet.selectors]``).
+SELECTOR_FIELDS = ("title", "published", "authors", "text")
 
 
 def _first(*values: Any) -> str | None:
@@ -205,6 +230,184 @@ def _selected(tree: lxml.html.HtmlElement, selectors: dict[str, str], field: str
     return found
 
 
+def _main_text(tree: lxml.html.HtmlElement, url: str) -> str:
+    """trafilatura's main text ("" when it finds none). Its metadata, which the readers read
+    themselves, would cost a quarter of a page's extraction (its author search most of it:
+    ``read_authors`` asks it only when needed)."""
+    document = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=False,
+        include_comments=False,
+        include_tables=True,
+    )
+    if document is None:
+        return ""
+    # A Document in trafilatura 2; its type also admits the dict that ``as_dict=True`` gives.
+    found = document if isinstance(document, dict) else document.as_dict()
+    return found.get("text") or ""
+
+
+@dataclass
+class ParsedPage:
+    """A page parsed once: what the readers ask, each computed once."""
+
+    tree: lxml.html.HtmlElement
+    url: str
+    objects: list[dict]  # the JSON-LD objects, ``@graph`` members included
+    article: dict  # the first of them of an article type, else {}
+    meta: dict[str, str]  # ``_meta``: by lower-cased property/name/itemprop
+    selected: dict[str, list[str]]  # what the outlet's selector picks, by SELECTOR_FIELDS
+    byline: tuple[lxml.html.HtmlElement, list[str]] | None  # ``first_byline``: element, names
+    main_text: str  # trafilatura's
+
+    @cached_property
+    def site_name_keys(self) -> set[str]:
+        """The site's names (host labels, og:site_name), as ``headline.site_keys`` gives them."""
+        return site_keys(self.url, read_site_name(self))
+
+
+def parse_page(html: str, url: str, selectors: dict[str, str]) -> ParsedPage | None:
+    """The page parsed once, or None when there is no page (empty or unparsable HTML)."""
+    # One parse, by trafilatura's loader (it copes with an XML declaration and bad markup);
+    # trafilatura then works on its own copy of this tree.
+    tree = load_html(html) if html.strip() else None
+    if tree is None:
+        return None
+    objects = _json_ld_objects(tree)
+    return ParsedPage(
+        tree=tree,
+        url=url,
+        objects=objects,
+        article=next((o for o in objects if _is_article(o)), {}),
+        meta=_meta(tree),
+        selected={field: _selected(tree, selectors, field) for field in SELECTOR_FIELDS},
+        byline=first_byline(tree),  # its names are authors, its line may date the page
+        main_text=_main_text(tree, url),
+    )
+
+
+def _stated_dates(page: ParsedPage) -> list[str | None]:
+    """The publication times the page states, most trusted first (htmldate not asked)."""
+    tree = page.tree
+    published = [_first(page.article.get("datePublished"))]
+    published += [page.meta.get(name) for name in DATE_META]
+    published += tree.xpath('//*[@itemprop="datePublished"]/@content')
+    published += time_elements(tree)[:2]
+    published += page.selected["published"][:2]
+    published += printed_dates(tree)
+    if not any(published):
+        published += date_on_line(page.byline[0] if page.byline else None) or phrase_dates(tree)
+    return published
+
+
+def read_published(page: ParsedPage) -> list[str]:
+    """``published_candidates``: the stated times, then htmldate's guess, ordered by the URL's day."""
+    url_day = url_date(page.url)
+    page_dates = distinct_dates(_stated_dates(page))
+    guessed = find_date(page.tree, url=page.url, **set_date_params(True))  # htmldate, as trafilatura asks it
+    # htmldate may read its date off the URL, which the pipeline asks last (after the feed).
+    if guessed and not (guessed == url_day and not any((iso_day(p) or ("",))[0] == url_day for p in page_dates)):
+        page_dates = distinct_dates([*page_dates, guessed])
+    return trust_the_url(page_dates, url_day)
+
+
+def read_modified(page: ParsedPage) -> str | None:
+    return _first(page.article.get("dateModified"), page.meta.get("article:modified_time"))
+
+
+def read_description(page: ParsedPage) -> str | None:
+    return _first(page.article.get("description"), page.meta.get("og:description"), page.meta.get("description"))
+
+
+def read_canonical_link(page: ParsedPage) -> str | None:
+    return _text_of(page.tree, '//link[@rel="canonical"]/@href')
+
+
+def read_og_url(page: ParsedPage) -> str | None:
+    return _first(page.meta.get("og:url"), _url_of(page.article.get("mainEntityOfPage")))
+
+
+def read_declared_language(page: ParsedPage) -> str | None:
+    tree, meta = page.tree, page.meta
+    return _first(
+        page.article.get("inLanguage"),
+        tree.get("lang"),
+        tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
+        meta.get("og:locale"),
+        meta.get("content-language"),
+        _text_of(tree, '//meta[@http-equiv="content-language"]/@content'),
+    )
+
+
+def read_site_name(page: ParsedPage) -> str | None:
+    return _first(page.meta.get("og:site_name"))
+
+
+def _page_titles(page: ParsedPage) -> list[str]:
+    """The titles the page gives itself, most trusted first."""
+    titles = (
+        page.article.get("headline"),
+        page.article.get("name"),
+        page.meta.get("og:title"),
+        page.meta.get("twitter:title"),
+        *page.selected["title"][:1],
+        _text_of(page.tree, "//title"),
+    )
+    return [t for t in titles if isinstance(t, str) and t.strip()]
+
+
+def read_title(page: ParsedPage) -> str | None:
+    """The headline as printed, else the first title that is not only the site's name."""
+    page_titles = _page_titles(page)
+    keys = page.site_name_keys
+    # A title that is only the site's name is a CMS default: the next signal is asked, and
+    # none at all leaves the feed's title to the pipeline.
+    return printed_headline(page.tree, page_titles, keys) or without_site_name(
+        _first(
+            *[
+                t
+                for t in (*page_titles, _text_of(page.tree, "//h1"))
+                if isinstance(t, str) and letters_and_digits(t) not in keys
+            ]
+        ),
+        keys,
+    )
+
+
+def read_authors(page: ParsedPage) -> list[str]:
+    by_id = {o["@id"]: o for o in page.objects if isinstance(o.get("@id"), str)}
+    return choose_authors(
+        lambda name: names_site(name, page.site_name_keys),
+        json_ld_names(page.article.get("author"), by_id),
+        [a for a in (page.meta.get(name) for name in AUTHOR_META) if a],
+        page.selected["authors"],
+        page.byline[1] if page.byline else [],
+        lambda: (extract_metadata(page.tree, page.url).author or "").split("; "),
+        text_byline(page.main_text),
+    )
+
+
+def read_text(page: ParsedPage, headline: str | None) -> str:
+    """The outlet's selector's text, else the main text with the lead under ``headline``."""
+    main_text = page.main_text or _first(page.article.get("articleBody")) or ""
+    return "\n".join(page.selected["text"]) or _with_lead(main_text, page.tree, headline)
+
+
+# extract_page's keys, in order, and their readers (then ``text``, read under the title).
+READERS: dict[str, Callable[[ParsedPage], Any]] = {
+    "published_candidates": read_published,
+    "modified_raw": read_modified,
+    "description": read_description,
+    "canonical_link": read_canonical_link,
+    "og_url": read_og_url,
+    "declared_language": read_declared_language,
+    "site_name": read_site_name,
+    "title": read_title,
+    "authors": read_authors,
+}
+
+
 def extract_page(html: str, url: str, selectors: dict[str, str] | None = None) -> dict[str, Any]:
     """Everything an article page says about itself, as raw strings.
 
@@ -213,113 +416,9 @@ def extract_page(html: str, url: str, selectors: dict[str, str] | None = None) -
     are the outlet's own (``[outlet.selectors]``: title, published, authors, text), asked after
     JSON-LD and the metas and before the generic heuristics.
     """
-    selectors = selectors or {}
-    # One parse, by trafilatura's loader (it copes with an XML declaration and bad markup);
-    # trafilatura then works on its own copy of this tree.
-    tree = load_html(html) if html.strip() else None
-    if tree is None:
+    page = parse_page(html, url, selectors or {})
+    if page is None:
         return {"text": "", "authors": [], "published_candidates": []}
-
-    objects = _json_ld_objects(tree)
-    article = next((o for o in objects if _is_article(o)), {})
-    meta = _meta(tree)
-
-    published = [_first(article.get("datePublished"))]
-    published += [meta.get(name) for name in DATE_META]
-    published += tree.xpath('//*[@itemprop="datePublished"]/@content')
-    published += time_elements(tree)[:2]
-    published += _selected(tree, selectors, "published")[:2]
-    published += printed_dates(tree)
-    byline = first_byline(tree)  # (element, names): its names are authors, its line may date the page
-    if not any(published):
-        published += date_on_line(byline[0] if byline else None) or phrase_dates(tree)
-
-    title_tag = _text_of(tree, "//title")
-    page = {
-        "published_candidates": [],
-        "modified_raw": _first(article.get("dateModified"), meta.get("article:modified_time")),
-        "description": _first(article.get("description"), meta.get("og:description"), meta.get("description")),
-        "canonical_link": _text_of(tree, '//link[@rel="canonical"]/@href'),
-        "og_url": _first(meta.get("og:url"), _url_of(article.get("mainEntityOfPage"))),
-        "declared_language": _first(
-            article.get("inLanguage"),
-            tree.get("lang"),
-            tree.get("{http://www.w3.org/XML/1998/namespace}lang"),
-            meta.get("og:locale"),
-            meta.get("content-language"),
-            _text_of(tree, '//meta[@http-equiv="content-language"]/@content'),
-        ),
-        "site_name": _first(meta.get("og:site_name")),
-    }
-    meta_authors = [
-        a
-        for a in (
-            meta.get("author"),
-            meta.get("article:author"),
-            meta.get("dc.creator"),
-            meta.get("parsely-author"),
-            meta.get("sailthru.author"),
-            meta.get("cxenseparse:author"),
-            meta.get("twitter:creator"),
-        )
-        if a
-    ]
-
-    # trafilatura for the main text only: its metadata, which we read ourselves, cost a quarter
-    # of a page's extraction (its author search most of it; asked below only when needed).
-    document = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=False,
-        include_comments=False,
-        include_tables=True,
-    )
-    found = document.as_dict() if document is not None else {}
-
-    url_day = url_date(url)
-    page_dates = distinct_dates(published)
-    guessed = find_date(tree, url=url, **set_date_params(True))  # htmldate, as trafilatura asks it
-    # htmldate may read its date off the URL, which the pipeline asks last (after the feed).
-    if guessed and not (guessed == url_day and not any((iso_day(p) or ("",))[0] == url_day for p in page_dates)):
-        page_dates = distinct_dates([*page_dates, guessed])
-    page["published_candidates"] = trust_the_url(page_dates, url_day)
-
-    keys = site_keys(url, page["site_name"])
-    page_titles = [
-        t
-        for t in (
-            article.get("headline"),
-            article.get("name"),
-            meta.get("og:title"),
-            meta.get("twitter:title"),
-            *_selected(tree, selectors, "title")[:1],
-            title_tag,
-        )
-        if isinstance(t, str) and t.strip()
-    ]
-    # A title that is only the site's name is a CMS default: the next signal is asked, and
-    # none at all leaves the feed's title to the pipeline.
-    page["title"] = printed_headline(tree, page_titles, keys) or without_site_name(
-        _first(
-            *[
-                t
-                for t in (*page_titles, _text_of(tree, "//h1"))
-                if isinstance(t, str) and letters_and_digits(t) not in keys
-            ]
-        ),
-        keys,
-    )
-    by_id = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
-    page["authors"] = choose_authors(
-        lambda name: names_site(name, keys),
-        json_ld_names(article.get("author"), by_id),
-        meta_authors,
-        _selected(tree, selectors, "authors"),
-        byline[1] if byline else [],
-        lambda: (extract_metadata(tree, url).author or "").split("; "),
-        text_byline(found.get("text") or ""),
-    )
-    page["text"] = "\n".join(_selected(tree, selectors, "text")) or _with_lead(
-        found.get("text") or _first(article.get("articleBody")) or "", tree, page["title"]
-    )
-    return page
+    values = {field: read(page) for field, read in READERS.items()}
+    values["text"] = read_text(page, values["title"])
+    return values

@@ -282,7 +282,7 @@ def local_offset(published: PublishedTime, others: list[str], fetched_at: dateti
     22:41" for the reader is on UTC-04:00: the same instant, the same minute, whole quarter
     hours apart. The stored UTC time does not change; only the offset kept beside it does.
     """
-    if published.offset != "+00:00" or not published.stated_offset:
+    if published.utc is None or published.offset != "+00:00" or not published.stated_offset:
         return published  # a time read in the outlet's zone is already on the page's clock
     instant = published.utc.replace(tzinfo=None, second=0, microsecond=0)
     for raw in others:

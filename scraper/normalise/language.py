@@ -14,9 +14,10 @@ from functools import cache, lru_cache
 
 import numpy as np
 from langdetect import DetectorFactory, LangDetectException
-from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.utils.ngram import NGram
+
+from media_monitor import compat
 
 DetectorFactory.seed = 0  # langdetect samples randomly; a fixed seed makes results repeat.
 
@@ -95,7 +96,7 @@ def _gram_probs(gram: str) -> np.ndarray | None:
     return None if probs is None else np.array(probs)
 
 
-class _Detector(Detector):
+class _Detector(compat.LangdetectDetector):
     """langdetect's detector, its two inner loops written for speed, its arithmetic unchanged.
 
     langdetect feeds its text through ``NGram.add_char`` one letter at a time (normalising
@@ -107,21 +108,21 @@ class _Detector(Detector):
     (``tests/test_language.py`` compares them with langdetect's).
     """
 
-    def _init_probability(self) -> np.ndarray:
-        return np.array(super()._init_probability())
+    def init_probability(self) -> np.ndarray:
+        return np.array(super().init_probability())
 
-    def _update_lang_prob(self, prob: np.ndarray, word: str, alpha: float) -> bool:
+    def update_lang_prob(self, prob: np.ndarray, word: str, alpha: float) -> bool:
         gram_probs = _gram_probs(word)
         if gram_probs is None:
             return False
         prob *= alpha / self.BASE_FREQ + gram_probs
         return True
 
-    def _normalize_prob(self, prob: np.ndarray) -> float:
+    def normalize_prob(self, prob: np.ndarray) -> float:
         prob /= sum(prob.tolist())  # summed left to right, as langdetect sums its list
         return max(0.0, float(prob.max()))
 
-    def _extract_ngrams(self) -> list[str]:
+    def extract_ngrams(self) -> list[str]:
         words = self.text.translate(_NORMALISED).split(" ")
         last = len(words) - 1
         found: list[str] = []

@@ -1,17 +1,22 @@
-"""Canonical URLs: one spelling per article, whatever link led to it."""
+"""Canonical URLs: one spelling per article, whatever link led to it.
+
+w3lib (Scrapy's own URL library) first makes a URL safe, as Scrapy does with every URL it
+requests: spaces and non-ASCII characters percent-encoded as UTF-8, an international host in
+punycode (``пример.рф`` -> ``xn--e1afmkfd.xn--p1ai``, the spelling Scrapy fetches), an IPv6
+host kept in its brackets. This module then writes its own normal form of the safe URL.
+
+w3lib's ``canonicalize_url`` is not that normal form: it keeps ``%2F`` escaped in a path and
+leaves ``[``, ``]`` and ``|`` unescaped, so the keys and canonical URLs already stored would
+change. Query parameters are decoded by w3lib, which keeps bytes that are not UTF-8 (a
+cp1251 ``?q=%EF%F0``) instead of replacing them, so two such queries stay two.
+"""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import (
-    parse_qsl,
-    quote,
-    unquote,
-    urlencode,
-    urljoin,
-    urlsplit,
-    urlunsplit,
-)
+from urllib.parse import SplitResult, quote, unquote_to_bytes, urlencode, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import parse_qsl_to_bytes, safe_url_string
 
 # Query parameters that identify a click, a campaign or a session, never the page.
 TRACKING_PARAMS = frozenset(
@@ -65,6 +70,14 @@ def _is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
+def _query_pairs(query: str) -> list[tuple[str, bytes, bytes]]:
+    """Each parameter as (name as text, for the checks; name and value as bytes, to write back)."""
+    return [
+        (name.decode("utf-8", "replace"), name, value)
+        for name, value in parse_qsl_to_bytes(query, keep_blank_values=True)
+    ]
+
+
 _ARCHIVED = re.compile(r"^https?://web\.archive\.org/web/\d+[a-z_]*/(https?://.+)$")
 
 
@@ -74,10 +87,18 @@ def unarchived(url: str) -> str:
     return match.group(1) if match else url
 
 
+def _safe_parts(url: str) -> SplitResult:
+    """``url`` made safe by w3lib (see the module docstring), split."""
+    return urlsplit(safe_url_string(url))
+
+
 def site_of(url: str) -> str:
-    """The host with www./m./mobile./amp. removed: two URLs of one site share it."""
-    host = (urlsplit(url).hostname or "").lower()
-    return SAME_SITE_PREFIXES.sub("", host)
+    """The host (in punycode) with www./m./mobile./amp. removed: two URLs of one site share it."""
+    try:
+        host = _safe_parts(url).hostname
+    except ValueError:  # w3lib refuses a port that is no number or out of range; the host still names the site
+        host = urlsplit(url).hostname
+    return SAME_SITE_PREFIXES.sub("", (host or "").lower())
 
 
 def canonicalise_url(url: str) -> str:
@@ -85,12 +106,14 @@ def canonicalise_url(url: str) -> str:
 
     The remaining query parameters keep their order: some sites route on it.
     """
-    parts = urlsplit(url.strip())
+    parts = _safe_parts(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    if ":" in host:  # IPv6: the brackets that urlsplit took off keep its colons apart from the port's
+        host = f"[{host}]"
     port = parts.port
     netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)])
+    query = urlencode([(name, value) for text, name, value in _query_pairs(parts.query) if not _is_tracking(text)])
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, query, ""))
 
@@ -115,15 +138,18 @@ def url_key(url: str) -> str:
     """The identity of the page a URL shows, for dedupe: two URLs with the same key are one
     article. Folds http/https, www./m./mobile./amp. hosts, /amp/ paths and ?amp=1 or
     outputType=amp, index pages, trailing slashes, default ports, percent-encoding case,
-    parameter order, and tracking and session parameters. Not a URL: it has no scheme.
+    escaped or raw characters, an international host in unicode or punycode, parameter order,
+    and tracking and session parameters. Not a URL: it has no scheme.
     """
     parts = urlsplit(canonicalise_url(url))
     host = SAME_SITE_PREFIXES.sub("", parts.netloc)
     path = PATH_SESSION.sub("", parts.path)
-    path = quote(unquote(path), safe=PATH_SAFE)  # one spelling of each escaped character
+    path = quote(unquote_to_bytes(path), safe=PATH_SAFE)  # one spelling of each escaped character
     segments = [s for s in path.split("/") if s.lower() != "amp"]
     path = INDEX_PAGES.sub("/", "/".join(segments)).rstrip("/") or "/"
     query = sorted(
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if (k.lower(), v.lower()) not in AMP_PARAMS
+        (name, value)
+        for text, name, value in _query_pairs(parts.query)
+        if (text.lower(), value.decode("utf-8", "replace").lower()) not in AMP_PARAMS
     )
     return host + path + (f"?{urlencode(query)}" if query else "")

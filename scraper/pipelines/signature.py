@@ -9,7 +9,7 @@ from media_monitor.storage.minhash import signature
 class TextSignaturePipeline:
     """The MinHash signature of the text, which the dedupe stage compares with the stored ones.
     It needs no state, so it is computed where the page was fetched: in a worker when the crawl
-    is scaled out, sparing the one writer (README, "Scaling out")."""
+    is scaled out, sparing the one writer (docs/scale-out.md)."""
 
     def __init__(self, stats):
         self.stats = stats

@@ -2,9 +2,11 @@
 
 Tests and `monitor demo` crawl it with the real spiders. ``site/`` holds the pages, feeds and
 sitemaps, ``outlets.toml`` the sources file that points at them, and ``manifest.toml`` what a
-correct crawl must make of each page.
+correct crawl must make of each page. ``server.py`` is the HTTP server of every local site
+(``LocalSite``) and the sample site (``SampleSite``); ``generated.py`` is a generated site of N
+articles (``GeneratedSite``) for the scale-out tests and the crawl benchmark.
 """
 
-from media_monitor.samplesite.server import SampleSite
+from media_monitor.samplesite.server import LocalSite, SampleSite
 
-__all__ = ["SampleSite"]
+__all__ = ["LocalSite", "SampleSite"]

@@ -1,7 +1,7 @@
 """A generated sample site of N on-topic English articles, for the scale-out tests and the crawl
 benchmark (``bench/crawl.py``): one outlet, a sitemap index of sitemaps of 500 articles each, a
-permissive robots.txt, served on 127.0.0.1 by a small threaded http.server that logs every
-request (path, status) and answers conditional GETs (ETag).
+permissive robots.txt, served on 127.0.0.1 by the sample sites' server (``server.LocalSite``),
+which logs every request (path, status) and answers conditional GETs (ETag).
 
 Texts are built from templates so the topic filter keeps them (peacekeepers + Karabakh +
 withdrawal), with per-article names, numbers and sentence choices so no two texts are near
@@ -24,14 +24,13 @@ article's from ``seed`` and its number.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
-import threading
 from functools import lru_cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from media_monitor.samplesite.server import HTML, Answer, LocalSite
 
 PER_SITEMAP = 500
 OUTLET = "gen_en"
@@ -616,47 +615,19 @@ def article_html(base: str, n: int, seed: int = 0) -> str:
 """
 
 
-class GeneratedSite:
-    """The generated site, served on 127.0.0.1 (ephemeral port) from memory, pages built on
-    request (or all at start, into the folder ``prerender_to``). ``log`` lists (path, status) of every
-    request, ``article_hits()`` counts 200s per article path."""
+class GeneratedSite(LocalSite):
+    """The generated site, served on 127.0.0.1 (ephemeral port) by ``LocalSite``: pages built on
+    request, or all at start into the folder ``prerender_to`` and read from there. ``log`` lists
+    (path, status) of every request, ``article_hits()`` counts 200s per article path."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive: a connection serves many requests
 
     def __init__(
         self, articles: int, seed: int = 0, host: str = "127.0.0.1", port: int = 0, prerender_to: Path | None = None
     ):
+        super().__init__(host, port)
         self.articles, self.seed = articles, seed
         self._rendered_dir = prerender_to
-        self.log: list[tuple[str, int]] = []
-        self._lock = threading.Lock()
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):
-                status, body, ctype = site.page(self.path.split("?")[0])
-                data = body.encode("utf-8")
-                # An ETag, as real sitemaps have: the crawler's cache revalidates an unchanged
-                # sitemap with a conditional GET, answered 304 without a body.
-                etag = f'"{hashlib.sha1(data).hexdigest()[:16]}"'
-                if status == 200 and self.headers.get("If-None-Match") == etag:
-                    status, data = 304, b""
-                with site._lock:
-                    site.log.append((self.path, status))
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(data)))
-                self.send_header("ETag", etag)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer((host, port), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://{host}:{self.server.server_address[1]}"
-        self._thread: threading.Thread | None = None
         if prerender_to is not None:
             # Pages built before any crawl starts, so that serving one costs only HTTP: an
             # outlet's servers do not share the crawling machine's CPU (the crawl benchmark).
@@ -664,44 +635,33 @@ class GeneratedSite:
             for n in range(articles):
                 (prerender_to / f"{n}.html").write_text(article_html(self.base, n, seed), encoding="utf-8")
 
-    def page(self, path: str) -> tuple[int, str, str]:
+    def answer(self, path: str, query: dict[str, list[str]]) -> Answer:
+        # Every answer has an ETag, as real sitemaps have: the crawler's cache revalidates an
+        # unchanged sitemap with a conditional GET, answered 304 without a body.
         if path == "/robots.txt":
-            return 200, f"User-agent: *\nAllow: /\n\nSitemap: {self.base}/sitemap-index.xml\n", "text/plain"
+            robots = f"User-agent: *\nAllow: /\n\nSitemap: {self.base}/sitemap-index.xml\n"
+            return Answer(200, robots.encode(), "text/plain", etag=True)
         if path == "/sitemap-index.xml":
             parts = (self.articles + PER_SITEMAP - 1) // PER_SITEMAP
             entries = "".join(f"<sitemap><loc>{self.base}/sitemap-{i}.xml</loc></sitemap>" for i in range(parts))
-            return (
-                200,
-                (
-                    '<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns='
-                    f'"http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
-                ),
-                "application/xml",
-            )
+            return _xml(f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>')
         if path.startswith("/sitemap-") and path.endswith(".xml") and path[9:-4].isdigit():
             part = int(path[9:-4])
             numbers = range(part * PER_SITEMAP, min(self.articles, (part + 1) * PER_SITEMAP))
             if not numbers:
-                return 404, "not found", "text/plain"
+                return Answer(404, b"not found", "text/plain", etag=True)
             entries = "".join(f"<url><loc>{self.base}/a/{n}.html</loc></url>" for n in numbers)
-            return (
-                200,
-                (
-                    '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns='
-                    f'"http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
-                ),
-                "application/xml",
-            )
+            return _xml(f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>')
         if path.startswith("/a/") and path.endswith(".html") and path[3:-5].isdigit():
             n = int(path[3:-5])
             if n < self.articles:
                 html = (
-                    (self._rendered_dir / f"{n}.html").read_text(encoding="utf-8")
+                    (self._rendered_dir / f"{n}.html").read_bytes()
                     if self._rendered_dir
-                    else article_html(self.base, n, self.seed)
+                    else article_html(self.base, n, self.seed).encode("utf-8")
                 )
-                return 200, html, "text/html; charset=utf-8"
-        return 404, "<h1>Not found</h1>", "text/html; charset=utf-8"
+                return Answer(200, html, HTML, etag=True)
+        return Answer(404, b"<h1>Not found</h1>", HTML, etag=True)
 
     def sources_toml(self) -> str:
         return (
@@ -710,11 +670,8 @@ class GeneratedSite:
             f'sitemaps = ["{self.base}/sitemap-index.xml"]\n'
         )
 
-    def write_sources(self, path: Path) -> Path:
-        path.write_text(self.sources_toml(), encoding="utf-8")
-        return path
-
     def article_hits(self) -> dict[str, int]:
+        """Per article path: how many times it was answered 200."""
         hits: dict[str, int] = {}
         with self._lock:
             for path, status in self.log:
@@ -722,20 +679,9 @@ class GeneratedSite:
                     hits[path] = hits.get(path, 0) + 1
         return hits
 
-    def start(self) -> GeneratedSite:
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
 
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
+def _xml(document: str) -> Answer:
+    return Answer(200, f'<?xml version="1.0" encoding="UTF-8"?>\n{document}'.encode(), "application/xml", etag=True)
 
 
 if __name__ == "__main__":  # python -m media_monitor.samplesite.generated N: serve until Ctrl-C

@@ -37,6 +37,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest, NotConfigured
 from scrapy_redis.queue import PriorityQueue
 
+from media_monitor import compat
 from media_monitor import settings as project
 from media_monitor.crawling.urlmemory import CHECKED, needs_check
 from media_monitor.normalise.urls import url_key
@@ -162,7 +163,7 @@ class LeasedQueue(PriorityQueue):
         self._pop_and_lease = self.server.register_script(POP_AND_LEASE)
 
     def push(self, request):
-        data = self._encode_request(request)
+        data = compat.encode_request(self, request)
         pipe = self.server.pipeline()
         pipe.zadd(self.key, {data: -request.priority})
         if request.meta.get(LEASE):  # a retry or redirect of a leased request: back in the queue
@@ -176,7 +177,7 @@ class LeasedQueue(PriorityQueue):
         data = self._pop_and_lease(keys=[self.key, self.leases], args=[lease])
         if not data:
             return None
-        request = self._decode_request(data)
+        request = compat.decode_request(self, data)
         request.meta[LEASE] = lease
         return request
 
@@ -185,25 +186,18 @@ def lease_key(key_prefix: str, spider: str, worker: str) -> str:
     return f"{key_prefix}:{spider}:leases:{worker}"
 
 
-def _release_after_scrape():
+def _release_lease(scraper, request) -> None:
     """Release a request's lease once Scrapy has handled its response or failure: callback or
     errback run, new requests enqueued, items through the pipelines (into Redis)."""
+    coordinator = getattr(scraper.crawler, "monitor_coordinator", None)
+    if coordinator is not None and request.meta.get(LEASE):
+        coordinator.release(request.meta[LEASE])
+
+
+def _release_after_scrape():
     from scrapy.core.scraper import Scraper
 
-    if getattr(Scraper, "_monitor_leases", False):
-        return
-    original = Scraper._scrape
-
-    async def _scrape(self, result, request):
-        try:
-            await original(self, result, request)
-        finally:
-            coordinator = getattr(self.crawler, "monitor_coordinator", None)
-            if coordinator is not None and request.meta.get(LEASE):
-                coordinator.release(request.meta[LEASE])
-
-    Scraper._scrape = _scrape
-    Scraper._monitor_leases = True
+    compat.after_each_scrape(Scraper, _release_lease)
 
 
 class WorkerCoordinator:
@@ -230,9 +224,9 @@ class WorkerCoordinator:
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
         # An idle worker looks for new requests (and checks whether the round is over) every
         # half second, not every 5 (Scrapy's heartbeat): one Redis round-trip per poll.
-        from scrapy.core import engine
+        from scrapy.core.engine import ExecutionEngine
 
-        engine.ExecutionEngine._SLOT_HEARTBEAT_INTERVAL = 0.5
+        compat.set_engine_heartbeat(ExecutionEngine, 0.5)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -288,9 +282,9 @@ class WorkerCoordinator:
         leased = self.server.hvals(claimed)
         queue = PriorityQueue(self.server, self.crawler.spider, f"{self.prefix}:%(spider)s:requests")
         for data in leased:
-            request = queue._decode_request(data)
+            request = compat.decode_request(queue, data)
             request.dont_filter = True
-            queue.server.zadd(queue.key, {queue._encode_request(request): -request.priority})
+            queue.server.zadd(queue.key, {compat.encode_request(queue, request): -request.priority})
         self.server.delete(claimed)
         if leased:
             logger.warning("Requeued %d requests leased by a stopped worker (%s)", len(leased), key)

@@ -21,6 +21,7 @@ import redis
 from scrapy.crawler import CrawlerRunner
 from scrapy.exceptions import DropItem
 
+from media_monitor import compat
 from media_monitor.config.sources import Outlet, load_sources
 from media_monitor.crawling.heap import freeze_startup_heap
 from media_monitor.items import ArticleItem
@@ -101,8 +102,8 @@ class Ingest:
                 install_reactor(settings.get("TWISTED_REACTOR"))
         runner = CrawlerRunner(settings)
         self.crawler = runner.create_crawler(IngestSpider)
-        self.crawler._apply_settings()
-        self.crawler.spider = self.crawler._create_spider()
+        compat.apply_crawler_settings(self.crawler)
+        self.crawler.spider = compat.create_spider(self.crawler)
         self.stages = [DedupePipeline.from_crawler(self.crawler), StorePipeline.from_crawler(self.crawler)]
         self.result = IngestResult()
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from datasketch import MinHash
-from datasketch.lsh import _optimal_param
 
+from media_monitor import compat
 from media_monitor.normalise.text import comparison_key
 
 SHINGLE_WORDS = 5
@@ -103,7 +103,7 @@ class BandedLSH:
     MIN_MERGE = 2_000
 
     def __init__(self, threshold: float, num_perm: int = NUM_PERM):
-        self.bands, self.rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+        self.bands, self.rows = compat.lsh_bands_and_rows(threshold, num_perm)
         draw = np.random.RandomState(SEED).randint(1, 2**62, size=self.rows + self.bands, dtype=np.int64)
         self._mix = (draw[: self.rows].astype(np.uint64) << np.uint64(1)) | np.uint64(1)
         self._salt = draw[self.rows :].astype(np.uint64) << np.uint64(2)
