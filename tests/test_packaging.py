@@ -22,7 +22,17 @@ from tests.conftest import ROOT
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 FOLDERS = {"media_monitor": "scraper", "media_monitor.spiders": "spiders", "media_monitor.db": "db"}
 INSTALLED = Path(media_monitor.__file__).resolve().parent
-EDITABLE = INSTALLED.is_relative_to(ROOT)
+EDITABLE = INSTALLED == ROOT / "scraper"  # the package is the checkout's folder, not a copy of it
+# The distribution where media_monitor was imported from: the checkout may also hold the
+# media_monitor.egg-info a build leaves there, which importlib would find first on sys.path.
+DISTRIBUTION = next(
+    (
+        d
+        for d in importlib.metadata.distributions(path=[str(INSTALLED.parent)])
+        if d.metadata["Name"] == "media-monitor"
+    ),
+    None,
+) or importlib.metadata.distribution("media-monitor")
 installed = pytest.mark.skipif(EDITABLE, reason="an editable install: run `pip install .` to test the wheel's contents")
 
 
@@ -47,7 +57,7 @@ def test_the_package_dir_maps_the_three_folders_into_one_package():
 
 def test_the_version_is_kept_in_one_place():
     assert "version" not in PYPROJECT["project"] and "version" in PYPROJECT["project"]["dynamic"]
-    assert importlib.metadata.version("media-monitor") == media_monitor.__version__
+    assert DISTRIBUTION.version == media_monitor.__version__
 
 
 def _imported_top_names() -> set[str]:
@@ -79,7 +89,7 @@ def test_every_directly_imported_package_is_declared():
 
 @installed
 def test_the_distribution_installs_only_media_monitor():
-    files = importlib.metadata.distribution("media-monitor").files or []
+    files = DISTRIBUTION.files or []
     tops = {f.parts[0] for f in files if f.parts[0] not in ("..",) and not f.parts[0].endswith(".dist-info")}
     assert tops == {"media_monitor"}
 
