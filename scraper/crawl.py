@@ -33,6 +33,7 @@ class CrawlJob:
     refresh: bool = False  # download known article URLs again
     job_dir: str | os.PathLike | None = None  # persist each spider's queue here, to resume
     gdelt: bool | None = None  # None: on when the crawl has a window
+    archive: bool | None = None  # web archives (spiders/archive.py); None: on when the crawl has a window
     overrides: dict[str, str] = field(default_factory=dict)  # Scrapy settings
 
     @property
@@ -49,6 +50,8 @@ class CrawlJob:
             "MONITOR_SINCE": self.since,
             "MONITOR_UNTIL": self.until,
             "MONITOR_REFRESH": self.refresh,
+            # Read by the outlet spiders only with a window; None keeps the settings' default.
+            **({"MONITOR_ARCHIVE": self.archive} if self.archive is not None else {}),
             # The source cache lives beside the database it serves.
             "HTTPCACHE_DIR": str(Path(self.db).resolve()) + "-httpcache",
         }

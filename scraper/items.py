@@ -23,6 +23,13 @@ class ArticleItem(scrapy.Item):
     feed_title = scrapy.Field()
     feed_published = scrapy.Field()
     feed_guid = scrapy.Field()
+    # Where the page's bytes came from, and the WARC record that keeps them (docs/database.md).
+    fetched_from = scrapy.Field()  # live | wayback | commoncrawl
+    archive_url = scrapy.Field()  # an archived fetch's replay URL (or the archive's WARC file, offset, length)
+    captured_at = scrapy.Field()  # ISO 8601 UTC: when the archive captured the page; a live fetch is its own capture
+    warc_file = scrapy.Field()  # the record's file, relative to the WARC folder
+    warc_offset = scrapy.Field()  # its byte offset in that file
+    warc_length = scrapy.Field()  # its length in bytes (one gzip member)
 
     # Set by the pipelines.
     canonical_url = scrapy.Field()
@@ -35,13 +42,14 @@ class ArticleItem(scrapy.Item):
     content_hash = scrapy.Field()
     title_key = scrapy.Field()
     relevance = scrapy.Field()
-    matched_terms = scrapy.Field()
+    matched_terms = scrapy.Field()  # "concept: term"
+    topic_status = scrapy.Field()  # on_topic | borderline | off_topic (kept with --no-topic-filter)
+    topic_reason = scrapy.Field()  # the topic's one-line reason for it
     duplicate_of = scrapy.Field()
     dedupe_status = scrapy.Field()  # new | updated | unchanged | duplicate
     article_id = scrapy.Field()  # the stored row this item created or updates
-    replaces_original = scrapy.Field()  # a stored original this earlier-published copy displaces
     url_key = scrapy.Field()  # the identity of the page, whatever the URL's spelling
     text_signature = scrapy.Field()  # MinHash of the text (media_monitor.storage.minhash.Signature)
     cluster_id = scrapy.Field()  # syndication group; None until stored alone
-    match = scrapy.Field()  # (article id, method, similarity) of the article this one copies
+    match = scrapy.Field()  # every link to a stored article: [(article id, method, similarity)]
     outcome = scrapy.Field()  # why a stage dropped it: empty, outside_window, off_topic, duplicate

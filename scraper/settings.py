@@ -42,7 +42,27 @@ MONITOR_TOPIC = os.environ.get("MONITOR_TOPIC")  # None: the bundled default top
 MONITOR_TOPIC_FILTER = True  # False keeps off-topic articles (still scored)
 MONITOR_CRAWL_RUN_ID = None  # set by `monitor crawl`; a bare `scrapy crawl` opens its own run
 MONITOR_POLL_INTERVAL = 3600.0  # seconds: the base pace of `monitor schedule` (see scraper/storage/health.py)
-MONITOR_MIN_WORDS = 30  # fewer words than this is a page without an article (counted as failed)
+MONITOR_MIN_WORDS = 30  # fewer words than this is a page without an article (counted as failed) …
+# … unless it is an agency flash: at least this many words in its language ("*": any other),
+# on the story (or borderline) with its text itself naming a concept of the topic. Set ~30 %
+# below the shortest flash of each language in tests/data/topic/ (bench/topic.py prints them):
+# agglutinative languages and scripts say in five words what English says in ten.
+MONITOR_MIN_WORDS_SHORT = {
+    "en": 7,
+    "fr": 9,
+    "es": 7,
+    "de": 4,
+    "pl": 4,
+    "ru": 5,
+    "uk": 4,
+    "hy": 4,
+    "az": 3,
+    "tr": 4,
+    "ka": 4,
+    "fa": 7,
+    "ar": 5,
+    "*": 5,
+}
 MONITOR_BATCH_SIZE = 50  # articles per write transaction
 MONITOR_TITLE_WINDOW_DAYS = 7  # same outlet + same title within this window is a duplicate
 # Near-duplicate texts (syndication), measured in docs/dedupe.md: the LSH index returns
@@ -61,10 +81,21 @@ MONITOR_GDELT_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
 MONITOR_GDELT_DELAY = 5.0  # seconds between API requests, as GDELT asks
 MONITOR_GDELT_CHUNK_DAYS = 3.0  # window piece per query; GDELT lists at most 250 articles
 MONITOR_GDELT_MAX_RECORDS = 250  # articles a query asks for (maxrecords); 250 is the API's most
+# Web archives (spiders/archive.py): with a window, each outlet's feeds, sitemaps and captured
+# pages in the Wayback Machine; a page gone live is read from its capture.
+MONITOR_ARCHIVE = True  # only with a window (--since/--until); `monitor crawl --no-archive` turns it off
+MONITOR_WAYBACK_URL = "https://web.archive.org"  # empty: no Wayback Machine
+MONITOR_CC_INDEX_URL = "https://index.commoncrawl.org"  # Common Crawl's index server (not read yet)
+MONITOR_CC_DATA_URL = "https://data.commoncrawl.org"  # Common Crawl's WARC files (not read yet)
+MONITOR_ARCHIVE_DELAY = 1.0  # seconds between requests to one archive host, for every spider of the process
+MONITOR_ARCHIVE_AFTER_DAYS = 28  # captures of feeds and sitemaps read until this many days after the window
 
 DOWNLOADER_MIDDLEWARES = {
     # First of all: no scheme but http(s), no unconfigured loopback or private address.
     "media_monitor.crawling.safety.SafeRequests": 40,
+    # Web archives: one request per MONITOR_ARCHIVE_DELAY to each archive host, shared by every
+    # spider of the process (a refused unsafe request never waits; a known URL waits first).
+    "media_monitor.crawling.archivepace.ArchivePace": 45,
     # Before robots.txt and the cache: a known article URL costs no request at all.
     "media_monitor.crawling.urlmemory.UrlMemory": 50,
     # Faults (scraper/crawling/faults.py, docs/reliability.md), each just outside the Scrapy
@@ -75,12 +106,23 @@ DOWNLOADER_MIDDLEWARES = {
     "media_monitor.crawling.faults.RedirectGuard": 610,
 }
 EXTENSIONS = {"media_monitor.crawling.heap.FreezeStartupHeap": 900}
-# Nearest the spider: a known article URL is dropped as the spider yields it.
-SPIDER_MIDDLEWARES = {"media_monitor.crawling.urlmemory.SkipKnownUrls": 950}
+SPIDER_MIDDLEWARES = {
+    # Keeping the bytes: just after Scrapy's HttpErrorMiddleware (50), so it sees only the
+    # responses the callback reads, bodies decompressed, and names each one's WARC record on
+    # its meta before parse_article copies it onto the item.
+    "media_monitor.crawling.warcs.KeepWarc": 60,
+    # Nearest the spider: a known article URL is dropped as the spider yields it.
+    "media_monitor.crawling.urlmemory.SkipKnownUrls": 950,
+}
+# Every article page read is written to a WARC file (docs/operations.md#the-warc-folder), in
+# MONITOR_WARC_DIR, by default <MONITOR_DB>-warc beside the database; a scale-out worker, which
+# has no database, keeps WARCs only where MONITOR_WARC_DIR names.
+MONITOR_KEEP_WARC = True
+MONITOR_WARC_DIR = os.environ.get("MONITOR_WARC_DIR")
 # Faults and safety. A 429/503 with Retry-After waits that long before the retry, at most this.
 MONITOR_MAX_RETRY_AFTER = 60
 # Host names, addresses or networks (e.g. "10.1.0.0/16") the crawler may reach although they
-# are private, besides the hosts of the sources file and of MONITOR_GDELT_URL.
+# are private, besides the hosts of the sources file, of MONITOR_GDELT_URL and of the archives.
 MONITOR_PRIVATE_HOSTS: list[str] = []
 # Scrapy's caching resolver, refusing names that resolve to unconfigured private addresses.
 TWISTED_DNS_RESOLVER = "media_monitor.crawling.safety.SafeResolver"

@@ -29,11 +29,21 @@ from scrapy.utils.gz import gunzip
 
 from media_monitor.config.sources import Listing, Outlet
 from media_monitor.crawling.failures import counted_failure, failure_reason
-from media_monitor.crawling.requestmeta import ARTICLE, SOURCE
+from media_monitor.crawling.requestmeta import (
+    ARCHIVE_URL,
+    ARTICLE,
+    CAPTURED_AT,
+    FETCHED_AT,
+    FETCHED_FROM,
+    LIVE,
+    SOURCE,
+    WARC_RECORD,
+)
 from media_monitor.extraction.encoding import response_text
 from media_monitor.extraction.page import extract_page
 from media_monitor.extraction.selectors import compile_selector
 from media_monitor.items import ArticleItem
+from media_monitor.spiders.archive import ArchiveDiscovery
 from media_monitor.story.window import DateWindow, days_in
 
 
@@ -95,14 +105,17 @@ class ArticleSpider(scrapy.Spider):
             self.logger.warning("Not an HTML page, skipped: %s", response.url)
             return
         self.count("articles_fetched")
+        # The time its WARC record is dated, so that the row and the record agree.
+        fetched_at = response.meta.get(FETCHED_AT) or datetime.now(UTC).isoformat(timespec="seconds")
         item = ArticleItem(
             outlet=hints.get("outlet") or self.outlet.name,
             url=response.url,
             met_urls=[*response.meta.get("redirect_urls", []), response.url],
-            fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            fetched_at=fetched_at,
             feed_title=hints.get("title"),
             feed_published=hints.get("published"),
             feed_guid=hints.get("guid"),
+            **provenance(response.meta, fetched_at),
         )
         started = time.process_time()
         item.update(self.page_values(response, self.outlet_for(item)))
@@ -131,6 +144,17 @@ class ArticleSpider(scrapy.Spider):
 
     def count(self, key: str, by: int = 1) -> None:
         self.crawler.stats.inc_value(f"monitor/{key}", by)
+
+
+def provenance(meta: dict, fetched_at: str) -> dict[str, Any]:
+    """Where a page's bytes came from and the WARC record keeping them, from its response's
+    meta: an archive fetcher sets the first three on its request, ``KeepWarc`` the record."""
+    return {
+        "fetched_from": meta.get(FETCHED_FROM) or LIVE,
+        "archive_url": meta.get(ARCHIVE_URL),
+        "captured_at": meta.get(CAPTURED_AT) or fetched_at,  # a live fetch is its own capture
+        **meta.get(WARC_RECORD, {}),
+    }
 
 
 class FeedSpider(ArticleSpider):
@@ -288,8 +312,9 @@ class ListingSpider(ArticleSpider):
         self.source_failed(failure)
 
 
-class OutletSpider(FeedSpider, SitemapSpider, ListingSpider):
-    """One outlet: every feed, sitemap and listing in its sources entry."""
+class OutletSpider(ArchiveDiscovery, FeedSpider, SitemapSpider, ListingSpider):
+    """One outlet: every feed, sitemap and listing in its sources entry; with a window, their
+    captures and the outlet's captured pages in the Wayback Machine too (spiders/archive.py)."""
 
     @classmethod
     def for_outlet(cls, outlet: Outlet) -> type[OutletSpider]:
@@ -301,4 +326,6 @@ class OutletSpider(FeedSpider, SitemapSpider, ListingSpider):
 
     async def start(self):
         for request in (*self.feed_requests(), *self.sitemap_requests(), *self.listing_requests()):
+            yield request
+        for request in self.archive_requests():
             yield request

@@ -1,11 +1,26 @@
-"""Near-duplicate detection: unit behaviour, and the labelled evaluation at the configured thresholds."""
+"""Near-duplicate detection: unit behaviour, the labelled evaluation at the configured thresholds,
+and clusters that do not depend on the order the stages meet the copies."""
 
 from __future__ import annotations
 
-import pytest
+import random
+from datetime import timedelta
+from typing import ClassVar
 
-from media_monitor import settings
+import pytest
+import sqlite_utils
+from scrapy.utils.test import get_crawler
+
+from media_monitor import compat, settings
+from media_monitor.config.sources import Outlet
+from media_monitor.items import ArticleItem
+from media_monitor.normalise.text import comparison_key, content_hash
+from media_monitor.pipelines.dedupe import DedupePipeline
+from media_monitor.pipelines.signature import TextSignaturePipeline
+from media_monitor.pipelines.store import StorePipeline
+from media_monitor.samplesite.copies import OUTLETS, copy_pages, expected_clusters, expected_originals, expected_origins
 from media_monitor.samplesite.pairs import labelled_pairs
+from media_monitor.spiders.base import OutletSpider
 from media_monitor.storage.minhash import (
     NearDuplicateIndex,
     Signature,
@@ -13,6 +28,7 @@ from media_monitor.storage.minhash import (
     shingles,
     signature,
 )
+from media_monitor.storage.store import ArticleStore
 
 TEXT = "\n".join(
     f"Paragraph {n} says that the peacekeepers left the base at dawn and drove north along the road." for n in range(8)
@@ -123,3 +139,204 @@ def test_a_signature_computed_by_a_worker_reaches_the_writer_unchanged():
     received = decode_item(encode_item(item))["text_signature"]
     assert received.shingles == item["text_signature"].shingles
     assert received.to_bytes() == item["text_signature"].to_bytes()
+
+
+def test_matches_are_every_link_and_the_same_from_either_side():
+    texts = [TEXT, "\n".join(TEXT.split("\n")[:5]), "\n".join(TEXT.split("\n")[3:])]
+    index = NearDuplicateIndex(0.3, 0.6)
+    for n, text in enumerate(texts, 1):
+        index.add(n, signature(text))
+    assert [m[0] for m in index.matches(signature(TEXT), exclude=1)] == [2, 3]
+    for a in (1, 2, 3):
+        for b, score in index.matches(index.signatures[a], exclude=a):
+            assert dict(index.matches(index.signatures[b], exclude=b))[a] == score  # symmetric
+
+
+# -- clusters in any order, on the real stages and a real SQLite file ---------------------------
+
+COPIES_BASE = "https://copies.example"
+
+
+def _items():
+    """The copies site's pages as the normalise stage leaves them."""
+    for page in copy_pages():
+        url = COPIES_BASE + page.path
+        yield ArticleItem(
+            outlet=page.outlet,
+            url=url,
+            canonical_url=url,
+            met_urls=[url],
+            fetched_at="2024-06-20T12:00:00+00:00",
+            title=page.title,
+            title_key=comparison_key(page.title),
+            published_at=page.published_iso,
+            text=page.text,
+            word_count=len(page.text.split()),
+            content_hash=content_hash(page.text),
+        )
+
+
+class CopiesSpider(OutletSpider):
+    """A spider whose items belong to the copies site's five outlets (as a discovery spider's)."""
+
+    name = "copies"
+    outlets: ClassVar[dict[str, Outlet]] = {
+        name: Outlet(name, title, f"{COPIES_BASE}/{name}/", "en", "GE", "UTC", feeds=(f"{COPIES_BASE}/{name}/feed",))
+        for name, title, _ in OUTLETS
+    }
+    outlet = outlets["wire_en"]
+
+    def outlet_for(self, item):
+        return self.outlets[item["outlet"]]
+
+
+def run_stages(db_path, items) -> dict:
+    """Feed the items through the signature, dedupe and store stages; return the crawler's
+    monitor/ counters."""
+    crawler = get_crawler(CopiesSpider, {"MONITOR_DB": str(db_path), "MONITOR_BATCH_SIZE": 7})
+    crawler.spider = compat.create_spider(crawler)
+    stages = [cls.from_crawler(crawler) for cls in (TextSignaturePipeline, DedupePipeline, StorePipeline)]
+    for stage in stages[1:]:
+        stage.open_spider()
+    for item in items:
+        for stage in stages:
+            item = stage.process_item(item)
+    for stage in reversed(stages[1:]):
+        stage.close_spider()
+    return {k.split("/", 1)[1]: v for k, v in crawler.stats.get_stats().items() if k.startswith("monitor/")}
+
+
+def stored_outcome(db_path) -> dict:
+    db = sqlite_utils.Database(db_path)
+    path = {r["id"]: r["canonical_url"].removeprefix(COPIES_BASE) for r in db.query("select * from articles")}
+    members: dict[int, set[str]] = {}
+    for row in db.query("select id, cluster_id from articles"):
+        members.setdefault(row["cluster_id"], set()).add(path[row["id"]])
+    return {
+        "partition": {frozenset(m) for m in members.values()},
+        "origins": {
+            frozenset(members[r["cluster_id"]]): path[r["origin_id"]] for r in db.query("select * from clusters")
+        },
+        "originals": {path[r["id"]]: path.get(r["duplicate_of"]) for r in db.query("select * from articles")},
+        "links": {
+            (path[r["article_id"]], path[r["duplicate_of"]], r["method"], r["similarity"])
+            for r in db.query("select * from duplicates")
+        },
+    }
+
+
+def _orders():
+    items = list(_items())
+    yield "listed", items
+    yield "reversed", items[::-1]
+    yield "latest first", sorted(items, key=lambda i: (i["published_at"], i["url"]), reverse=True)
+    for seed in range(5):
+        shuffled = items[:]
+        random.Random(seed).shuffle(shuffled)
+        yield f"shuffled {seed}", shuffled
+
+
+def test_the_same_copies_in_any_order_give_the_same_clusters_origins_and_links(tmp_path):
+    outcomes = {}
+    for name, items in _orders():
+        db_path = tmp_path / f"{name}.db"
+        counts = run_stages(db_path, items)
+        outcomes[name] = stored_outcome(db_path)
+        assert outcomes[name]["partition"] == expected_clusters(), name
+        assert outcomes[name]["origins"] == expected_origins(), name
+        assert outcomes[name]["originals"] == expected_originals(), name
+        # The run's counters count each page as it arrives: new, or a copy of a stored one (of
+        # three re-posts, the middle one met last links the other two: two new, then a copy).
+        assert counts.get("new", 0) + counts.get("duplicates", 0) == len(copy_pages()), name
+    assert len({frozenset(o["links"]) for o in outcomes.values()}) == 1
+    # as built, the two halves of story 2 come before the full text, which merges their clusters
+    merges = sqlite_utils.Database(tmp_path / "listed.db").query(
+        "select * from cluster_changes where merged_cluster_id is not null"
+    )
+    assert list(merges)
+
+
+def test_a_text_joining_two_clusters_merges_them_and_records_it(tmp_path):
+    pages = {p.path: p for p in copy_pages()}
+    items = {i["url"].removeprefix(COPIES_BASE): i for i in _items()}
+    first, second, full = "/daily_en/story-2-first-take", "/review_en/story-2-second-take", "/wire_en/story-2-full"
+    assert containment(signature(pages[first].text), signature(pages[second].text)) < 0.6
+    db_path = tmp_path / "monitor.db"
+    counts = run_stages(db_path, [items[first], items[second], items[full]])
+    db = sqlite_utils.Database(db_path)
+    ids = {r["canonical_url"].removeprefix(COPIES_BASE): r for r in db["articles"].rows}
+    assert len({r["cluster_id"] for r in ids.values()}) == 1 and counts["cluster_merges"] == 1
+    (change,) = db["cluster_changes"].rows
+    assert change["article_id"] == ids[full]["id"]
+    assert {change["cluster_id"], change["merged_cluster_id"]} == {ids[first]["id"], ids[second]["id"]}
+    # the two takes share a minute: the first canonical URL is the origin, before and after
+    assert change["origin_before"] == change["origin_after"] == ids[first]["id"]
+    links = {(r["article_id"], r["duplicate_of"]) for r in db["duplicates"].rows}
+    assert links == {(ids[full]["id"], ids[first]["id"]), (ids[full]["id"], ids[second]["id"])}  # later -> earlier
+
+
+def test_relink_finds_nothing_new_after_incremental_links_and_repairs_best_match_clusters(tmp_path):
+    db_path = tmp_path / "monitor.db"
+    run_stages(db_path, list(_items())[::-1])
+    before = stored_outcome(db_path)
+    store = ArticleStore(db_path)
+    near = store.near_duplicates(settings.MONITOR_NEAR_LSH_THRESHOLD, settings.MONITOR_NEAR_CONTAINMENT)
+    window = timedelta(days=settings.MONITOR_TITLE_WINDOW_DAYS)
+    assert store.relink(near, window) == {
+        "articles": len(copy_pages()),
+        "links_added": 0,
+        "clusters_merged": 0,
+        "rows_relabelled": 0,
+        "originals_changed": 0,
+    }
+    # As an older monitor left it: each article in its best match's cluster only, one link
+    # each, the first met of a pair the original. m0007 asks for a relink; opening the dedupe
+    # stage runs it.
+    with store.db.conn:
+        store.db.execute(
+            "delete from duplicates where rowid not in (select min(rowid) from duplicates group by article_id)"
+        )
+        store.db.execute(
+            "update articles set cluster_id = id + 1000, duplicate_of = null where canonical_url like '%-first-take' or canonical_url like '%/post_en/story-4-verbatim' or canonical_url like '%story-5-v3'"
+        )
+        store.db.execute(
+            "insert into cluster_relinks (requested_at, reason) values ('2026-01-01T00:00:00+00:00', 'test')"
+        )
+    store.db.close()
+    assert stored_outcome(db_path)["partition"] != before["partition"]
+    run_stages(db_path, [])
+    after = stored_outcome(db_path)
+    assert after == before
+    (relink,) = sqlite_utils.Database(db_path).query("select * from cluster_relinks where reason = 'test'")
+    assert relink["finished_at"] and relink["clusters_merged"] >= 2 and relink["links_added"] > 0
+
+
+def test_m0007_asks_a_database_with_articles_for_one_relink(tmp_path):
+    from media_monitor.db import open_database
+
+    def pending() -> bool:
+        store = ArticleStore(db_path)
+        try:
+            return store.relink_pending()
+        finally:
+            store.db.close()
+
+    db_path = tmp_path / "monitor.db"
+    run_stages(db_path, list(_items()))
+    assert not pending()  # a database made with every link has nothing to relink
+    db = sqlite_utils.Database(db_path)  # as the database was before m0007
+    for statement in (
+        "drop view clusters",
+        "drop index idx_articles_cluster_origin",
+        "drop table cluster_changes",
+        "drop table cluster_relinks",
+        "delete from schema_migrations where name = 'm0007_stable_clusters'",
+    ):
+        db.execute(statement)
+    db.conn.commit()
+    db.close()
+    open_database(db_path).close()
+    assert pending()
+    run_stages(db_path, [])  # the dedupe stage opens: the relink runs before any article
+    assert not pending()
+    assert stored_outcome(db_path)["partition"] == expected_clusters()

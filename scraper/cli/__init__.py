@@ -1,8 +1,8 @@
-"""The `monitor` command: crawl, schedule, demo; serve, export, status; sources list, check
-and probe; worker and ingest for a crawl split over machines.
+"""The `monitor` command: crawl, schedule, demo, reextract; serve, export, status; sources list, check
+and probe; topic test, borderline and promote; worker and ingest for a crawl split over machines.
 
 Each command lives in the module of what users do with it (``crawling``, ``browsing``,
-``sources``, ``scaleout``); the options they share, and the one way a bad option or file ends
+``sources``, ``topic``, ``scaleout``); the options they share, and the one way a bad option or file ends
 (exit 2), are in ``options``.
 """
 
@@ -12,9 +12,10 @@ import click
 
 from media_monitor import __version__
 from media_monitor.cli.browsing import export, serve, status
-from media_monitor.cli.crawling import crawl, demo, schedule
+from media_monitor.cli.crawling import crawl, demo, reextract, schedule
 from media_monitor.cli.scaleout import ingest, worker
 from media_monitor.cli.sources import sources_group
+from media_monitor.cli.topic import topic_group
 
 
 @click.group()
@@ -29,5 +30,5 @@ def cli():
     """
 
 
-for command in (crawl, serve, export, status, schedule, demo, sources_group, worker, ingest):
+for command in (crawl, serve, export, status, schedule, demo, reextract, sources_group, topic_group, worker, ingest):
     cli.add_command(command)

@@ -79,6 +79,11 @@ def serve(db_path, host, port, public):
 )
 @click.option("--include-duplicates", is_flag=True, help="Also export rows that copy another article.")
 @click.option(
+    "--include-borderline",
+    is_flag=True,
+    help="Also export borderline articles (scored below the topic's threshold, kept for review).",
+)
+@click.option(
     "--one-per-cluster",
     is_flag=True,
     help="One row per syndication cluster: its earliest published article (cluster_size counts the rest).",
@@ -96,7 +101,19 @@ def serve(db_path, host, port, public):
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here instead of stdout.")
 def export(
-    db_path, fmt, since, until, outlets, languages, query, include_duplicates, one_per_cluster, excel, raw_cells, output
+    db_path,
+    fmt,
+    since,
+    until,
+    outlets,
+    languages,
+    query,
+    include_duplicates,
+    include_borderline,
+    one_per_cluster,
+    excel,
+    raw_cells,
+    output,
 ):
     """Export articles as UTF-8 CSV (with a header row) or JSON Lines, oldest first.
 
@@ -133,6 +150,7 @@ def export(
         include_duplicates,
         one_per_cluster,
         query=query,
+        topic_statuses=("on_topic", "borderline") if include_borderline else ("on_topic",),
     )
     encoding = "utf-8-sig" if excel else "utf-8"
     if output:

@@ -111,6 +111,11 @@ gdelt_option = click.option(
     default=None,
     help="Discover articles through the GDELT DOC API too. Default: on with --since/--until.",
 )
+archive_option = click.option(
+    "--archive/--no-archive",
+    default=None,
+    help="Read the outlets' feeds, sitemaps and pages gone live from web archives too. Default: on with --since/--until.",
+)
 no_topic_filter_option = click.option(
     "--no-topic-filter", is_flag=True, help="Keep off-topic articles too (still scored)."
 )

@@ -214,7 +214,7 @@ ISO_639_1 = frozenset(
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
 REQUIRED_KEYS = ("name", "title", "homepage", "language", "country", "timezone")
-OPTIONAL_KEYS = ("feeds", "sitemaps", "listings", "selectors", "notes")
+OPTIONAL_KEYS = ("feeds", "sitemaps", "listings", "selectors", "notes", "archive_patterns")
 # [outlet.selectors]: where an outlet's article pages print each field, for pages whose
 # structured data lacks it (media_monitor.extraction.page ranks these after JSON-LD and the metas).
 SELECTOR_KEYS = ("title", "published", "authors", "text")
@@ -259,6 +259,9 @@ class Outlet:
     listings: tuple[Listing, ...] = ()
     selectors: tuple[tuple[str, str], ...] = ()  # (field, CSS or xpath: selector), SELECTOR_KEYS
     notes: str = ""
+    # Regular expressions (searched in the whole URL) that tell the outlet's article URLs among
+    # what a web archive holds of it; empty: the generic rules (media_monitor.archives.articleurls).
+    archive_patterns: tuple[str, ...] = ()
     discovered: bool = False  # found through a discovery source, not listed in a sources file
 
     @property
@@ -346,6 +349,7 @@ def _check_outlet(entry: dict, where: str, problems: _Problems) -> Outlet | None
         problems.add(where, "feeds", "an outlet needs at least one feed, sitemap or listing")
     if not isinstance(entry.get("notes", ""), str):
         problems.add(where, "notes", "must be a string")
+    archive_patterns = _check_patterns(entry.get("archive_patterns", []), where, problems)
     if len(problems.messages) > before:
         return None
     return Outlet(
@@ -360,7 +364,20 @@ def _check_outlet(entry: dict, where: str, problems: _Problems) -> Outlet | None
         listings=tuple(listings),
         selectors=selectors,
         notes=entry.get("notes", ""),
+        archive_patterns=archive_patterns,
     )
+
+
+def _check_patterns(value: object, where: str, problems: _Problems) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.add(where, "archive_patterns", "must be a list of regular expressions")
+        return ()
+    for pattern in value:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            problems.add(where, "archive_patterns", f"{pattern!r} is not a regular expression ({exc})")
+    return tuple(value)
 
 
 def _check_selector(selector: object, where: str, key: str, problems: _Problems) -> None:
@@ -411,7 +428,9 @@ def _check_listings(value: object, where: str, problems: _Problems) -> list[List
 
 
 def parse_sources(text: str, origin: str = "sources file") -> list[Outlet]:
-    """Validate the TOML text of a sources file and return its outlets in file order."""
+    """Validate the TOML text of a sources file and return its outlets in file order. Other
+    top-level tables (the archive scenario's ``[archive]``, where its stand-in archives answer)
+    are not the loader's: the archives are configured by settings (MONITOR_WAYBACK_URL …)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

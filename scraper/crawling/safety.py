@@ -16,7 +16,8 @@ URL (Scrapy has download handlers for all of them), a cloud metadata endpoint
   address unless the name, or the address, is configured: DNS cannot smuggle one in.
 
 Configured: the hosts of the outlets in the sources file (``MONITOR_SOURCES``: homepages,
-feeds, sitemaps, listings), the host of ``MONITOR_GDELT_URL``, and ``MONITOR_PRIVATE_HOSTS``
+feeds, sitemaps, listings), the hosts of ``MONITOR_GDELT_URL`` and of the web archives
+(``MONITOR_WAYBACK_URL``, ``MONITOR_CC_INDEX_URL``, ``MONITOR_CC_DATA_URL``), and ``MONITOR_PRIVATE_HOSTS``
 (names, addresses or networks such as ``10.1.0.0/16``). The sample site on 127.0.0.1 is
 configured that way; ``localhost`` resolves to 127.0.0.1, where its outlets are configured.
 """
@@ -106,9 +107,10 @@ class HostPolicy:
                 hosts.extend(outlet.domains)
         except (SourcesError, OSError) as exc:
             logger.warning("No configured hosts for the address check: %s", exc)
-        gdelt = settings.get("MONITOR_GDELT_URL")
-        if gdelt:
-            hosts.append(urlsplit(gdelt).hostname or "")
+        for key in ("MONITOR_GDELT_URL", "MONITOR_WAYBACK_URL", "MONITOR_CC_INDEX_URL", "MONITOR_CC_DATA_URL"):
+            url = settings.get(key)
+            if url:
+                hosts.append(urlsplit(url).hostname or "")
         return cls.from_hosts(hosts)
 
     def address_configured(self, address: IPAddress) -> bool:

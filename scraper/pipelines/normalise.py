@@ -1,4 +1,5 @@
-"""The normalise stage: an item's raw values made into a row's."""
+"""The normalise stage: an item's raw values made into a row's, and pages without an article
+dropped: too few words, unless a short page is an agency flash on the story."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from media_monitor.normalise.article import normalise_article
 from media_monitor.normalise.dates import url_candidate
 from media_monitor.normalise.language import load_language_profiles
 from media_monitor.pipelines.stage import CountingStage, timed
+from media_monitor.story.topic import OFF_TOPIC, load_topic
 
 
 class NormalisePipeline(CountingStage):
@@ -14,7 +16,10 @@ class NormalisePipeline(CountingStage):
 
     def __init__(self, crawler):
         self.crawler, self.stats = crawler, crawler.stats
-        self.min_words = crawler.settings.getint("MONITOR_MIN_WORDS", defaults.MONITOR_MIN_WORDS)
+        settings = crawler.settings
+        self.min_words = settings.getint("MONITOR_MIN_WORDS", defaults.MONITOR_MIN_WORDS)
+        self.short_min_words = settings.getdict("MONITOR_MIN_WORDS_SHORT", defaults.MONITOR_MIN_WORDS_SHORT)
+        self.topic = load_topic(settings.get("MONITOR_TOPIC"))
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -28,7 +33,7 @@ class NormalisePipeline(CountingStage):
         spider = self.crawler.spider
         outlet = spider.outlet_for(item)
         record, published = normalise_article(item, outlet.timezone, outlet.language)
-        if record["word_count"] < self.min_words:
+        if not self.has_article_text(record):
             # An extractor handed a page without an article returns its cookie notice or
             # nothing at all; neither is an article.
             self.drop(
@@ -44,3 +49,18 @@ class NormalisePipeline(CountingStage):
         if published.raw and published.raw.startswith(url_candidate("")):
             self.count("dates_from_url")
         return item
+
+    def has_article_text(self, record: dict) -> bool:
+        """Enough words for an article; or, short, an agency flash: enough words for one in its
+        language, on the story (or borderline) and saying so in its own text — a cookie notice
+        under an on-topic feed title is still no article."""
+        words = record["word_count"]
+        if words >= self.min_words:
+            return True
+        if words < self.short_min_words.get(record["language"], self.short_min_words.get("*", self.min_words)):
+            return False
+        match = self.topic.match(record["title"] or "", record["description"] or "", record["text"])
+        if match.status == OFF_TOPIC or not self.topic.mentioned(record["text"]):
+            return False
+        self.count("short_pages")
+        return True

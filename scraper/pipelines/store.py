@@ -30,14 +30,18 @@ class StorePipeline(StoreStage):
         status = item["dedupe_status"]
         if status == "unchanged":
             self.store.touch_article(item["article_id"])
-        elif status == "updated":
-            self.store.update_article(item["article_id"], item, self.run_id)
         else:
-            item["article_id"] = self.store.insert_article(item, self.run_id)
-            if item.get("replaces_original"):
-                self.store.make_original(item["article_id"], item["replaces_original"])
-            if item.get("match"):
-                self.store.record_duplicate(item["article_id"], *item["match"])
+            if status == "updated":
+                self.store.update_article(item["article_id"], item, self.run_id)
+            else:
+                item["article_id"] = self.store.insert_article(item, self.run_id)
+            if item.get("match"):  # every link recorded, the copy groups and clusters it reaches joined
+                linked = self.store.link_article(item["article_id"], item["match"])
+                item["cluster_id"], item["duplicate_of"] = linked.cluster_id, linked.duplicate_of
+                if linked.merges:
+                    self.count("cluster_merges", linked.merges)
+            elif status != "updated":
+                item["cluster_id"] = item["article_id"]  # alone so far: its own cluster
         self.count(stored_as(item))
         return item
 
@@ -56,10 +60,10 @@ class StorePipeline(StoreStage):
 
 def stored_as(item) -> str:
     """The counter an item that went through the store adds to: new, updated, unchanged or
-    duplicates. An earlier copy displacing the stored original adds no distinct article: the
-    pair was counted as new when its first member was stored."""
-    copy = item["dedupe_status"] == "duplicate" or item.get("replaces_original")
-    return "duplicates" if copy else item["dedupe_status"]
+    duplicates. A copy adds no distinct article, even when it is published earlier than the
+    stored one and becomes the original: the pair was counted as new when its first member was
+    stored."""
+    return "duplicates" if item["dedupe_status"] == "duplicate" else item["dedupe_status"]
 
 
 def run_counts(tally: dict) -> dict:

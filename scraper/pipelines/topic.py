@@ -1,13 +1,16 @@
-"""The topic stage: relevance to the story, and off-topic items dropped."""
+"""The topic stage: relevance to the story, its decision and reason on the item; off-topic
+items dropped, borderline ones kept apart for review."""
 
 from __future__ import annotations
 
 from media_monitor.pipelines.stage import CountingStage, timed
-from media_monitor.story.topic import load_topic
+from media_monitor.story.topic import BORDERLINE, OFF_TOPIC, load_topic
 
 
 class TopicPipeline(CountingStage):
-    """Scores relevance; drops (and counts) what is off the story unless the filter is off."""
+    """Scores relevance; drops (and counts) what is off the story unless the filter is off;
+    keeps, and counts, what is borderline: stored with its status, counted nowhere until a
+    reviewer promotes it (`monitor topic promote`)."""
 
     def __init__(self, stats, topic, enabled: bool):
         self.stats, self.topic, self.enabled = stats, topic, enabled
@@ -24,6 +27,10 @@ class TopicPipeline(CountingStage):
         match = self.topic.match(item.get("title") or "", item.get("description") or "", item["text"])
         item["relevance"] = match.relevance
         item["matched_terms"] = match.matched_terms
-        if not match.on_topic and self.enabled:
-            self.drop(item, "off_topic", f"Off topic ({match.relevance}): {item['url']}")
+        item["topic_status"] = match.status
+        item["topic_reason"] = match.reason
+        if match.status == BORDERLINE:
+            self.count("borderline")
+        elif match.status == OFF_TOPIC and self.enabled:
+            self.drop(item, "off_topic", f"Off topic ({match.reason}): {item['url']}")
         return item

@@ -2,8 +2,9 @@
 
 One server for every local site: ``LocalSite`` runs a threading HTTP server in a background
 thread, logs every request (path, status), answers conditional GETs (ETag) and writes the sources
-file of its outlets; a site says how a path is answered by returning an ``Answer``. Two sites use
-it: ``SampleSite`` below, and the generated site of ``generated.py`` (``GeneratedSite``).
+file of its outlets; a site says how a path is answered by returning an ``Answer`` (``answer``, or
+``answer_request`` for a site that reads request headers). Two sites use it: ``SampleSite``
+below, and the generated site of ``generated.py`` (``GeneratedSite``).
 
 ``SampleSite`` serves the static files of ``site/``. ``{{BASE}}`` in any served file becomes the
 server's origin, so feeds and canonical links hold absolute URLs whatever port the server got.
@@ -32,6 +33,7 @@ import time
 import tomllib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from email.message import Message
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -109,8 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
         return self.server.site.protocol_version
 
     def do_GET(self) -> None:
-        parts = urlsplit(self.path)
-        answer = self.server.site.answer(unquote(parts.path), parse_qs(parts.query))
+        answer = self.server.site.answer_request(self.path, self.headers)
         status, body = answer.status, answer.body
         headers = {"Content-Type": answer.content_type} if answer.content_type else {}
         headers.update(answer.headers)  # a per-path Content-Type replaces the file type's
@@ -185,6 +186,13 @@ class LocalSite(ABC):
     @abstractmethod
     def answer(self, path: str, query: dict[str, list[str]]) -> Answer:
         """The answer to a GET of ``path`` (unquoted, without the query) with ``query``."""
+
+    def answer_request(self, target: str, headers: Message) -> Answer:
+        """The answer to a GET of ``target`` (path and query as sent) with these request headers.
+        Sites answer by path and query alone (``answer``); one that reads a header (``Range``,
+        ``Accept-Encoding``) or the raw target overrides this."""
+        parts = urlsplit(target)
+        return self.answer(unquote(parts.path), parse_qs(parts.query))
 
     @abstractmethod
     def sources_toml(self) -> str:

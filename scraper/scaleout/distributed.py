@@ -77,7 +77,17 @@ ITEM_FIELDS = (
     "title_key",
     "relevance",
     "matched_terms",
+    "topic_status",
+    "topic_reason",
     "text_signature",
+    # Where the page's bytes came from, and the worker's WARC record of them (kept when the
+    # worker has MONITOR_WARC_DIR: a worker has no database beside which to keep them).
+    "fetched_from",
+    "archive_url",
+    "captured_at",
+    "warc_file",
+    "warc_offset",
+    "warc_length",
 )
 FINAL_OUTCOMES = ("off_topic", "outside_window", "empty_pages")
 # A worker's counters of an outlet's round, added up in ``{p}:tally:{outlet}`` for the writer,

@@ -25,11 +25,16 @@ EXPORT_COLUMNS = (
     "word_count",
     "relevance",
     "matched_terms",
+    "topic_status",
+    "topic_reason",
     "duplicate_of",
     "cluster_id",
     "cluster_size",
     "first_seen_at",
     "last_seen_at",
+    "fetched_from",
+    "archive_url",
+    "captured_at",
     "description",
     "text",
 )
@@ -44,13 +49,17 @@ def select_articles(
     include_duplicates: bool = False,
     one_per_cluster: bool = False,
     query: str | None = None,
+    topic_statuses: tuple[str, ...] = ("on_topic",),
 ) -> Iterator[dict]:
     """Articles oldest first. ``since``/``until`` are dates or times, compared in UTC; a bare
     ``until`` date includes that whole day. ``one_per_cluster`` keeps, of each syndication
-    cluster, the earliest published article among those the other filters select;
-    ``cluster_size`` always counts the whole cluster. ``query`` is an SQLite FTS5 query over
-    title and text (articles_fts), as Datasette's search box takes it."""
-    where, params = [], []
+    cluster, the earliest published article among those the other filters select (then the
+    first canonical URL, as the clusters view chooses the origin: the same rows whatever order
+    the crawl met them in); ``cluster_size`` always counts the whole cluster. ``query`` is an
+    SQLite FTS5 query over title and text (articles_fts), as Datasette's search box takes it.
+    ``topic_statuses``: on-topic articles only, unless asked for borderline ones (kept apart for
+    review) or off-topic ones (stored by ``--no-topic-filter``) too."""
+    where, params = [f"topic_status in ({', '.join('?' for _ in topic_statuses)})"], list(topic_statuses)
     if since:
         where.append("published_at >= ?")
         params.append(since)
@@ -73,12 +82,13 @@ def select_articles(
         with sizes as (select cluster_id, count(*) as size from articles group by cluster_id),
         selected as (
             select *, row_number() over (
-                partition by cluster_id order by published_at is null, published_at, id) as rank_in_cluster
+                partition by cluster_id order by published_at is null, published_at, canonical_url, id
+            ) as rank_in_cluster
             from articles {"where " + " and ".join(where) if where else ""}
         )
         select {columns} from selected join sizes using (cluster_id)
         {"where rank_in_cluster = 1" if one_per_cluster else ""}
-        order by published_at is null, published_at, id
+        order by published_at is null, published_at, canonical_url, id
     """
     yield from db.query(sql, params)
 

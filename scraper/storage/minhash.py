@@ -174,14 +174,23 @@ class NearDuplicateIndex:
         self.lsh.insert(article_id, sig.hashvalues)
         self.signatures[article_id] = sig
 
-    def best_match(self, sig: Signature, exclude: int | None = None) -> tuple[int, float] | None:
-        """The stored article this text most likely copies (or is copied by), with its
-        containment, when that reaches ``min_containment``."""
-        best = None
+    def matches(self, sig: Signature, exclude: int | None = None) -> list[tuple[int, float]]:
+        """Every stored article this text copies or is copied by: (article id, containment) of
+        each LSH candidate whose containment reaches ``min_containment``, by article id.
+
+        A link depends only on the two signatures (the LSH bands and the containment estimate
+        are symmetric), so the links among a set of texts are the same whichever was indexed
+        first: the dedupe stage records them all, and clusters are their connected parts."""
+        found = []
         for candidate in self.lsh.query(sig.hashvalues):
             if candidate == exclude:
                 continue
             score = containment(sig, self.signatures[candidate])
-            if score >= self.min_containment and (best is None or score > best[1]):
-                best = (candidate, score)
-        return best
+            if score >= self.min_containment:
+                found.append((candidate, score))
+        return sorted(found)
+
+    def best_match(self, sig: Signature, exclude: int | None = None) -> tuple[int, float] | None:
+        """The stored article this text most likely copies (or is copied by), with its
+        containment, when that reaches ``min_containment`` (the first id of equal scores)."""
+        return max(self.matches(sig, exclude), key=lambda match: match[1], default=None)

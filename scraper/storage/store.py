@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,6 +23,7 @@ from media_monitor.db import open_database
 from media_monitor.normalise.urls import canonicalise_url, url_key
 from media_monitor.storage.health import STALE_RUNS, is_stale, next_interval
 from media_monitor.storage.minhash import NearDuplicateIndex, Signature
+from media_monitor.story.topic import BORDERLINE, ON_TOPIC
 
 # Columns copied from a normalised item into the articles table.
 ARTICLE_COLUMNS = (
@@ -38,12 +42,20 @@ ARTICLE_COLUMNS = (
     "word_count",
     "relevance",
     "matched_terms",
+    "topic_status",
+    "topic_reason",
     "content_hash",
     "title_key",
     "duplicate_of",
     "feed_guid",
     "url_key",
     "cluster_id",
+    "fetched_from",
+    "archive_url",
+    "captured_at",
+    "warc_file",
+    "warc_offset",
+    "warc_length",
 )
 COUNT_COLUMNS = (
     "fetched",
@@ -57,6 +69,55 @@ COUNT_COLUMNS = (
     "outside_window",
     "listed",
 )
+
+
+# Copies kept as rows with duplicate_of; near_text links only join clusters.
+EXACT_METHODS = frozenset({"content_hash", "title_window"})
+# "The earliest published" of a cluster (its origin) or of a copy group (its original): dated
+# before undated, then the publication time, then the canonical URL; the row id, which depends
+# on the arrival order, only between two rows of one URL (which url_key prevents). The clusters
+# view (m0007) and `monitor export --one-per-cluster` order by the same key.
+ORIGIN_ORDER = "published_at is null, published_at, canonical_url, id"
+
+
+def order_key(row: dict) -> tuple:
+    """``ORIGIN_ORDER`` for a row with id, published_at and canonical_url (SQLite compares
+    text as UTF-8 bytes, which order as Python orders the code points)."""
+    return (row["published_at"] is None, row["published_at"] or "", row["canonical_url"], row["id"])
+
+
+@dataclass(frozen=True)
+class Linked:
+    """Where an article stands once its links are joined (``ArticleStore.link_article``)."""
+
+    cluster_id: int
+    duplicate_of: int | None
+    merges: int  # clusters that existed and were merged into this one
+    origin_changed: bool
+
+
+class _Partition:
+    """Union-find over article ids (path halving; the smaller id is the root)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        while (up := self.parent.get(x, x)) != x:
+            self.parent[x] = self.parent.get(up, up)
+            x = up
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def parts(self, ids: Iterable[int]) -> list[list[int]]:
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i in ids:
+            groups[self.find(i)].append(i)
+        return list(groups.values())
 
 
 def utc_now() -> str:
@@ -125,24 +186,32 @@ class ArticleStore:
             self._near.load(self.db.execute("select article_id, shingles, minhash from text_signatures").fetchall())
         return self._near
 
-    def original_with_hash(self, content_hash: str) -> dict | None:
-        """The first stored article (not itself a duplicate) with this text."""
-        return self._one(
-            "select id, published_at, cluster_id from articles where content_hash = ? and duplicate_of is null "
-            "order by id limit 1",
-            (content_hash,),
-        )
+    def same_text(self, content_hash: str, exclude: int | None = None) -> list[int]:
+        """Every stored article with this text (``content_hash``), by id."""
+        return [
+            row[0]
+            for row in self.db.execute(
+                "select id from articles where content_hash = ? and id is not ? order by id", (content_hash, exclude)
+            )
+        ]
 
-    def original_with_title(self, outlet: str, title_key: str, around: str, window: timedelta) -> dict | None:
-        """An earlier article of the same outlet with the same title within ``window``."""
+    def same_title(
+        self, outlet: str, title_key: str, around: str, window: timedelta, exclude: int | None = None
+    ) -> list[int]:
+        """Every stored article of the outlet with this title published (or, undated, first seen)
+        within ``window`` of ``around``, by id: the pairs within the window are links whichever
+        came first, so a chain of re-posts is one group in any order."""
         moment = datetime.fromisoformat(around.replace("Z", "+00:00"))
         low = (moment - window).strftime("%Y-%m-%dT%H:%M:%SZ")
         high = (moment + window).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return self._one(
-            "select id, published_at, cluster_id from articles where outlet = ? and title_key = ? and duplicate_of is null "
-            "and coalesce(published_at, first_seen_at) between ? and ? order by id limit 1",
-            (outlet, title_key, low, high),
-        )
+        return [
+            row[0]
+            for row in self.db.execute(
+                "select id from articles where outlet = ? and title_key = ? and id is not ? "
+                "and coalesce(published_at, first_seen_at) between ? and ? order by id",
+                (outlet, title_key, exclude, low, high),
+            )
+        ]
 
     # -- article URLs met -------------------------------------------------------------------
     def url_outcome(self, key: str) -> tuple[str, str] | None:
@@ -170,6 +239,11 @@ class ArticleStore:
         values = {column: item.get(column) for column in ARTICLE_COLUMNS}
         values["authors"] = _json(item.get("authors"))
         values["matched_terms"] = _json(item.get("matched_terms"))
+        # An item the topic stage did not see (a test's, or one queued without its decision)
+        # was kept by it, as every row was before topic decisions were stored.
+        values["topic_status"] = item.get("topic_status") or ON_TOPIC
+        # An item without provenance (queued by a scale-out worker that did not carry it) was fetched live.
+        values["fetched_from"] = item.get("fetched_from") or "live"
         return values
 
     def insert_article(self, item: dict, run_id: int | None) -> int:
@@ -197,24 +271,278 @@ class ArticleStore:
         if self._near is not None:
             self._near.add(article_id, sig)
 
-    def record_duplicate(self, article_id: int, duplicate_of: int, method: str, similarity: float | None) -> None:
-        self.db.execute(
-            "insert or replace into duplicates (article_id, duplicate_of, method, similarity, found_at) "
-            "values (?, ?, ?, ?, ?)",
-            (article_id, duplicate_of, method, similarity, utc_now()),
-        )
+    # -- copies and clusters -------------------------------------------------------------------
+    def _keyed(self, ids: Iterable[int]) -> dict[int, dict]:
+        """id, published_at, canonical_url, cluster_id and duplicate_of of these articles."""
+        ids, rows = list(ids), {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            cursor = self.db.execute(
+                "select id, published_at, canonical_url, cluster_id, duplicate_of from articles "
+                f"where id in ({', '.join('?' for _ in chunk)})",
+                chunk,
+            )
+            for row in cursor:
+                rows[row[0]] = dict(
+                    zip(("id", "published_at", "canonical_url", "cluster_id", "duplicate_of"), row, strict=True)
+                )
+        return rows
 
-    def make_original(self, article_id: int, former_original: int) -> None:
-        """``article_id`` replaces ``former_original`` as the original of its copies."""
-        self.db.execute(
-            "update articles set duplicate_of = ? where id = ? or duplicate_of = ?",
-            (article_id, former_original, former_original),
+    def origin_of(self, cluster_id: int) -> dict:
+        """The cluster's origin, its first row in ``ORIGIN_ORDER``: two look-ups on the index
+        (cluster_id, published_at, canonical_url) of m0007, whatever the cluster's size."""
+        for where, order in (
+            ("published_at is not null", "published_at, canonical_url, id"),
+            ("published_at is null", "canonical_url, id"),
+        ):
+            row = self._one(
+                "select id, published_at, canonical_url, cluster_id, duplicate_of from articles "
+                f"where cluster_id = ? and {where} order by {order} limit 1",
+                (cluster_id,),
+            )
+            if row:
+                return row
+        raise KeyError(f"no article in cluster {cluster_id}")
+
+    def link_article(self, article_id: int, links: Iterable[tuple[int, str, float | None]]) -> Linked:
+        """Record a stored article's links and join what they link; return where it stands.
+
+        ``links`` are (article id, method, similarity) of every stored article it is linked to
+        (the dedupe stage finds them all: the same text, the outlet's same title within the
+        window, every near-duplicate text). Then:
+
+        - each link is a row of ``duplicates`` from the later to the earlier published of the
+          pair (``ORIGIN_ORDER``), whichever of them was stored first;
+        - exact copies (``content_hash``, ``title_window``) join copy groups: the groups the
+          article's exact links reach become one, whose original is its earliest published
+          row (``duplicate_of`` null), every other row pointing to it;
+        - every link joins clusters: the clusters the links reach become one, the largest
+          keeping its id and the others' rows taking it; its origin is the earliest published
+          of their origins. A merge of clusters that existed, or a changed origin, is a row
+          of ``cluster_changes``.
+
+        A cluster is thus a connected part of the graph of links, and a link depends only on
+        its two articles: the same articles give the same clusters, origins and originals in
+        any order. The clusters view and ``export --one-per-cluster`` read the rows."""
+        links = [link for link in links if link[0] != article_id]
+        rows = self._keyed({article_id, *(other for other, _, _ in links)})
+        me, now = rows[article_id], utc_now()
+        for other, method, similarity in links:
+            later, earlier = sorted((me, rows[other]), key=order_key, reverse=True)
+            self.db.execute(
+                "insert or replace into duplicates (article_id, duplicate_of, method, similarity, found_at) "
+                "values (?, ?, ?, ?, ?)",
+                (later["id"], earlier["id"], method, similarity, now),
+            )
+        duplicate_of = self._join_copies(me, [rows[other] for other, method, _ in links if method in EXACT_METHODS])
+        cluster_id, merges, origin_changed = self._join_clusters(
+            me, {rows[other]["cluster_id"] for other, _, _ in links}
         )
         self._wrote()
+        return Linked(cluster_id, duplicate_of, merges, origin_changed)
+
+    def _join_copies(self, me: dict, copies: list[dict]) -> int | None:
+        """One copy group of ``me`` and the groups of ``copies``; ``me``'s original (None: it is)."""
+        if not copies:
+            return me["duplicate_of"]
+        originals = self._keyed({row["duplicate_of"] or row["id"] for row in (me, *copies)})
+        first = min(originals.values(), key=order_key)["id"]
+        others = sorted(set(originals) - {first})
+        if others:
+            marks = ", ".join("?" for _ in others)
+            self.db.execute(
+                f"update articles set duplicate_of = ? where id in ({marks}) or duplicate_of in ({marks})",
+                (first, *others, *others),
+            )
+        return None if first == me["id"] else first
+
+    def _join_clusters(self, me: dict, reached: set[int]) -> tuple[int, int, bool]:
+        """One cluster of ``me``'s and the ``reached`` ones: (its id, merges, origin changed)."""
+        clusters = reached | {me["cluster_id"]}
+        if len(clusters) == 1:
+            return me["cluster_id"], 0, False
+        marks = ", ".join("?" for _ in clusters)
+        sizes = dict(
+            self.db.execute(
+                f"select cluster_id, count(*) from articles where cluster_id in ({marks}) group by cluster_id",
+                tuple(clusters),
+            ).fetchall()
+        )
+        keep = max(clusters, key=lambda cluster: (sizes[cluster], -cluster))  # the fewest rows relabelled
+        origins = {cluster: self.origin_of(cluster) for cluster in clusters}
+        before, after = origins[keep]["id"], min(origins.values(), key=order_key)["id"]
+        absorbed = sorted(clusters - {keep})
+        self.db.execute(
+            f"update articles set cluster_id = ? where cluster_id in ({', '.join('?' for _ in absorbed)})",
+            (keep, *absorbed),
+        )
+        # A new article's own cluster of one was no story yet: its joining one is not a merge.
+        merged = [c for c in absorbed if not (c == me["cluster_id"] == me["id"] and sizes[c] == 1)]
+        changes = [(c, before, after) for c in merged] or ([(None, before, after)] if after != before else [])
+        now = utc_now()
+        self.db.conn.executemany(
+            "insert into cluster_changes (changed_at, article_id, cluster_id, merged_cluster_id, origin_before, "
+            "origin_after) values (?, ?, ?, ?, ?, ?)",
+            [(now, me["id"], keep, *change) for change in changes],
+        )
+        return keep, len(merged), after != before
+
+    def relink_pending(self) -> bool:
+        """Has a migration asked for the links of the stored articles to be found again?"""
+        return self.db.execute("select 1 from cluster_relinks where finished_at is null limit 1").fetchone() is not None
+
+    def relink(self, near: NearDuplicateIndex, window: timedelta) -> dict:
+        """Find every link among the stored articles again, and join them all: what
+        ``link_article`` makes of articles arriving one by one, made at once from the database.
+
+        For a database whose clusters an older monitor made (each article joined the cluster of
+        its single best match: m0007 asks for this once), and as the check that the arrival
+        order made no difference (nothing changes then). Clusters and copy groups only merge:
+        the stored links and clusters are kept. Returns the counts, also recorded in
+        ``cluster_relinks``."""
+        self.commit()
+        articles = {
+            row["id"]: row
+            for row in self.db.query(
+                "select id, outlet, title_key, content_hash, published_at, first_seen_at, canonical_url, cluster_id, "
+                "duplicate_of from articles"
+            )
+        }
+        found: dict[tuple[int, int, str], float | None] = {}
+
+        def link(a: int, b: int, method: str, similarity: float | None) -> None:
+            later, earlier = sorted((articles[a], articles[b]), key=order_key, reverse=True)
+            found.setdefault((later["id"], earlier["id"], method), similarity)
+
+        by_text: dict[str, list[int]] = defaultdict(list)
+        by_title: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
+        for row in articles.values():
+            if row["content_hash"]:
+                by_text[row["content_hash"]].append(row["id"])
+            if row["title_key"]:
+                moment = datetime.fromisoformat((row["published_at"] or row["first_seen_at"]).replace("Z", "+00:00"))
+                by_title[(row["outlet"], row["title_key"])].append((moment, row["id"]))
+        for ids in by_text.values():
+            for n, a in enumerate(ids):
+                for b in ids[:n]:
+                    link(a, b, "content_hash", 1.0)
+        for entries in by_title.values():
+            entries.sort()
+            for n, (moment, a) in enumerate(entries):
+                before = n - 1
+                while before >= 0 and moment - entries[before][0] <= window:
+                    link(a, entries[before][1], "title_window", None)
+                    before -= 1
+        same_text = {(a, b) for a, b, method in found if method == "content_hash"}
+        for a, sig in near.signatures.items():
+            if a in articles:
+                for b, score in near.matches(sig, exclude=a):
+                    if b < a and b in articles and (a, b) not in same_text and (b, a) not in same_text:
+                        link(a, b, "near_text", round(score, 3))
+        stored = self.db.execute("select article_id, duplicate_of, method, similarity from duplicates").fetchall()
+        for a, b, method, similarity in stored:
+            if a in articles and b in articles and a != b:
+                link(a, b, method, similarity)
+
+        clusters, copies, first_of = _Partition(), _Partition(), {}
+        for row in articles.values():
+            clusters.union(row["id"], first_of.setdefault(row["cluster_id"], row["id"]))
+            if row["duplicate_of"] in articles:
+                copies.union(row["id"], row["duplicate_of"])
+                clusters.union(row["id"], row["duplicate_of"])
+        for a, b, method in found:
+            clusters.union(a, b)
+            if method in EXACT_METHODS:
+                copies.union(a, b)
+
+        relabel, originals, changes, now = [], [], [], utc_now()
+        for ids in clusters.parts(articles):
+            sizes = Counter(articles[i]["cluster_id"] for i in ids)  # the clusters it was made of
+            keep = min(sizes, key=lambda cluster: (-sizes[cluster], cluster))
+            relabel.extend((keep, i) for i in ids if articles[i]["cluster_id"] != keep)
+            if len(sizes) > 1:
+                before = min((articles[i] for i in ids if articles[i]["cluster_id"] == keep), key=order_key)["id"]
+                after = min((articles[i] for i in ids), key=order_key)["id"]
+                changes.extend((now, None, keep, c, before, after) for c in sorted(sizes) if c != keep)
+        for ids in copies.parts(articles):
+            first = min(ids, key=lambda i: order_key(articles[i]))
+            originals.extend(
+                (want, i) for i in ids if articles[i]["duplicate_of"] != (want := None if i == first else first)
+            )
+        kept = {(a, b, method) for a, b, method, _ in stored}
+        stale = [key for key in kept if key not in found]
+        added = [key for key in found if key not in kept]
+
+        with self.db.conn:
+            self.db.conn.executemany("update articles set cluster_id = ? where id = ?", relabel)
+            self.db.conn.executemany("update articles set duplicate_of = ? where id = ?", originals)
+            self.db.conn.executemany(
+                "delete from duplicates where article_id = ? and duplicate_of = ? and method = ?", stale
+            )
+            self.db.conn.executemany(
+                "insert or ignore into duplicates (article_id, duplicate_of, method, similarity, found_at) "
+                "values (?, ?, ?, ?, ?)",
+                [(a, b, method, found[(a, b, method)], now) for a, b, method in added],
+            )
+            self.db.conn.executemany(
+                "insert into cluster_changes (changed_at, article_id, cluster_id, merged_cluster_id, origin_before, "
+                "origin_after) values (?, ?, ?, ?, ?, ?)",
+                changes,
+            )
+            counts = {
+                "articles": len(articles),
+                "links_added": len(added),
+                "clusters_merged": len(changes),
+                "rows_relabelled": len(relabel),
+                "originals_changed": len(originals),
+            }
+            if not self.relink_pending():  # asked directly (a check): recorded all the same
+                self.db.execute("insert into cluster_relinks (requested_at, reason) values (?, 'asked')", (now,))
+            self.db.execute(
+                "update cluster_relinks set finished_at = ?, articles = ?, links_added = ?, clusters_merged = ?, "
+                "rows_relabelled = ?, originals_changed = ? where finished_at is null",
+                (utc_now(), *counts.values()),
+            )
+        return counts
 
     def touch_article(self, article_id: int) -> None:
         self.db.execute("update articles set last_seen_at = ? where id = ?", (utc_now(), article_id))
         self._wrote()
+
+    # -- topic review -----------------------------------------------------------------------
+    def borderline_articles(self, limit: int) -> list[dict]:
+        """The articles kept apart for review, the most relevant first."""
+        return list(
+            self.db.query(
+                "select id, relevance, outlet, published_at, title, topic_reason from articles "
+                "where topic_status = ? order by relevance desc, published_at desc limit ?",
+                [BORDERLINE, limit],
+            )
+        )
+
+    def promote_article(self, article_id: int) -> dict:
+        """Put an article on topic by a reviewer's decision, recorded in ``topic_promoted_at``
+        and ``topic_reason``; return its row as it was (KeyError: no such article)."""
+        before = self._one("select id, title, topic_status, topic_reason from articles where id = ?", (article_id,))
+        if before is None:
+            raise KeyError(article_id)
+        if before["topic_status"] != ON_TOPIC:
+            now = utc_now()
+            self.db.execute(
+                "update articles set topic_status = ?, topic_promoted_at = ?, topic_reason = ? where id = ?",
+                (ON_TOPIC, now, f"promoted by a reviewer on {now}; was {before['topic_reason']}", article_id),
+            )
+            self.commit()
+        return before
+
+    def _keep_promotion(self, article_id: int) -> None:
+        """A promoted article stays on topic when a new text of it is scored: the reviewer
+        judged the article, not its words."""
+        self.db.execute(
+            "update articles set topic_status = ?, topic_reason = 'promoted by a reviewer on ' || topic_promoted_at "
+            "|| '; now ' || topic_reason where id = ? and topic_promoted_at is not null and topic_status != ?",
+            (ON_TOPIC, article_id, ON_TOPIC),
+        )
 
     def update_article(self, article_id: int, item: dict, run_id: int | None) -> None:
         """Store changed content, keeping the replaced version in ``article_versions``."""
@@ -232,6 +560,7 @@ class ArticleStore:
         values.update(last_seen_at=now, crawl_run_id=run_id)
         assignments = ", ".join(f"{column} = ?" for column in values)
         self.db.execute(f"update articles set {assignments} where id = ?", (*values.values(), article_id))
+        self._keep_promotion(article_id)
         self._save_signature(article_id, item.get("text_signature"))
         self._wrote()
 

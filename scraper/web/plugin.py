@@ -1,7 +1,7 @@
 """The monitor's Datasette plugin and templates (loaded by scraper/web/app.py).
 
-- render_cell: an article's title links to the original page; its text reads as paragraphs;
-  an outlet's title links to that outlet's articles.
+- render_cell: an article's title links to the original page, its archive_url to the archived
+  copy; its text reads as paragraphs; an outlet's title links to that outlet's articles.
 - extra_template_vars + templates/_table.html: the articles table shows a readable set of
   columns by default (every column stays in the CSV and JSON; `?_all_columns=1`, `?_col=`, `?_nocol=` choose).
 - a "country" facet over the outlet column (country lives in the outlets table); selecting a
@@ -51,6 +51,9 @@ def render_cell(row, value, column, table, database, datasette):
         url = _value(row, "url")
         if isinstance(url, str) and url.startswith(("http://", "https://")):
             return markupsafe.Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(url, value)
+    # A replay URL opens the archived copy; a Common Crawl WARC place (file, offset, length) is no link.
+    if column == "archive_url" and table == "articles" and str(value).startswith(("http://", "https://")):
+        return markupsafe.Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(value, value)
     if column == "text" and table == "articles" and value:
         paragraphs = [p.strip() for p in str(value).splitlines() if p.strip()]
         return markupsafe.Markup('<div class="article-text">{}</div>').format(

@@ -1,0 +1,162 @@
+"""A backfill through the Wayback Machine: real crawls (subprocesses) of the live sample site and
+the stand-in archive (archive_scenario.karabakh_scenario), checked against archive_manifest.toml."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from media_monitor.samplesite import SampleSite
+from media_monitor.samplesite.archive import ARCHIVE_MANIFEST
+from media_monitor.samplesite.archive_scenario import karabakh_scenario
+from tests.conftest import crawl
+
+WINDOW = ["--since", "2024-04-01", "--until", "2024-06-30"]
+TOOLBAR = ("wm-ipp", "Wayback Machine", "web.archive.org", "/web/20")
+
+
+def backfill(db: Path, sources: Path, archive, *extra: str):
+    return crawl(
+        db,
+        sources,
+        *WINDOW,
+        "--set",
+        f"MONITOR_WAYBACK_URL={archive.base}",
+        "--set",
+        "MONITOR_CC_INDEX_URL=",
+        "--set",
+        "MONITOR_CC_DATA_URL=",
+        "--no-gdelt",
+        *extra,
+    )
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    with SampleSite() as live, karabakh_scenario(live.base) as archive:
+        folder = tmp_path_factory.mktemp("archive-backfill")
+        sources = folder / "sources.toml"
+        sources.write_text(archive.sources_toml(), "utf-8")
+        yield live, archive, sources, folder
+
+
+@pytest.fixture(scope="module")
+def manifest() -> list[dict]:
+    return tomllib.loads(ARCHIVE_MANIFEST.read_text("utf-8"))["page"]
+
+
+@pytest.fixture(scope="module")
+def backfilled(scenario):
+    """Two backfills into one database: (db, archive requests of the first, the two results)."""
+    _live, archive, sources, folder = scenario
+    db = folder / "monitor.db"
+    start = len(archive.request_log)
+    first = backfill(db, sources, archive, "--set", "MONITOR_ARCHIVE_DELAY=0")
+    archive_requests = archive.request_log[start:]
+    rows_after_first = sqlite_utils.Database(db)["articles"].count
+    second = backfill(db, sources, archive, "--set", "MONITOR_ARCHIVE_DELAY=0")
+    return db, archive_requests, rows_after_first, first, second
+
+
+def rows(db: Path) -> list[dict]:
+    return list(sqlite_utils.Database(db).query("select * from articles"))
+
+
+def path_of(url: str, live_base: str) -> str:
+    return url.removeprefix(live_base).split("?")[0]
+
+
+def test_backfill_stores_the_archived_window(scenario, backfilled, manifest):
+    live, _, _, _ = scenario
+    db, archive_requests, _, first, _ = backfilled
+    assert first.returncode == 0, first.stderr[-3000:]
+    stored = rows(db)
+    by_path = {}
+    for row in stored:
+        by_path.setdefault(path_of(row["canonical_url"] or row["url"], live.base), row)
+    # The window's on-topic articles the Wayback Machine holds (Common Crawl is not read yet).
+    expected = [p for p in manifest if p["expect"] == "stored" and p["window"] == "in" and "ia" in p["archives"]]
+    found = [p for p in expected if p["path"] in by_path]
+    share = len(found) / len(expected)
+    print(
+        f"stored {len(found)}/{len(expected)}; archive requests {len(archive_requests)}, "
+        f"{len(archive_requests) / max(1, len(found)):.1f} per stored article"
+    )
+    assert share >= 0.95, sorted({p["path"] for p in expected} - set(by_path))
+    for page in found:
+        row = by_path[page["path"]]
+        assert row["published_at"] == page["published_at"], page["path"]  # the page's date, not the capture's
+        if page["live"] == 200:
+            assert row["fetched_from"] == "live", page["path"]
+        else:  # the Courier's 2024 pages: only in the archive
+            assert row["fetched_from"] == "wayback", page["path"]
+            assert row["archive_url"] and "/web/" in row["archive_url"], page["path"]
+            assert row["captured_at"] and row["captured_at"] > row["published_at"], page["path"]
+    # Nothing off topic, outside the window or undated.
+    wanted = {p["path"] for p in manifest if p["expect"] in ("stored", "duplicate", "redirect")}
+    unwanted = {path_of(r["canonical_url"] or r["url"], live.base) for r in stored} - wanted
+    assert not unwanted
+    for row in stored:
+        assert "2024-04-01" <= row["published_at"] < "2024-07-01", row["url"]
+        for text in (row["title"], row["text"], row["description"]):
+            assert not any(mark in (text or "") for mark in TOOLBAR), row["url"]
+
+
+def test_a_second_backfill_stores_no_duplicate(backfilled):
+    db, _, rows_after_first, _, second = backfilled
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert sqlite_utils.Database(db)["articles"].count == rows_after_first
+
+
+def test_no_archive_sends_nothing_to_the_archive(scenario, tmp_path):
+    _, archive, sources, _ = scenario
+    start = len(archive.request_log)
+    result = backfill(tmp_path / "monitor.db", sources, archive, "--no-archive")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert archive.request_log[start:] == []
+    # The Herald's pages still live: a live backfill finds them without the archive.
+    assert {r["fetched_from"] for r in rows(tmp_path / "monitor.db")} == {"live"}
+
+
+def test_the_pacer_spaces_requests_to_one_archive_host(scenario, tmp_path):
+    """The archive's log has no times: a thread notes when each request appears in it."""
+    _, archive, sources, _ = scenario
+    start = len(archive.request_log)
+    seen: list[float] = []
+    done = threading.Event()
+
+    def watch():
+        count = start
+        while not done.is_set():
+            now, length = time.monotonic(), len(archive.request_log)
+            seen.extend([now] * (length - count))
+            count = length
+            time.sleep(0.002)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        # Two spiders, one pace: the Courier's two editions ask the archive ~40 times.
+        result = backfill(
+            tmp_path / "monitor.db",
+            sources,
+            archive,
+            *("--outlet", "courier_en", "--outlet", "courier_ru", "--set", "MONITOR_ARCHIVE_DELAY=0.3"),
+        )
+    finally:
+        done.set()
+        watcher.join()
+    assert result.returncode == 0, result.stderr[-3000:]
+    archived = [t for t, r in zip(seen, archive.request_log[start:], strict=False) if r.family in ("cdx", "replay")]
+    assert len(archived) >= 8
+    gaps = [later - earlier for earlier, later in itertools.pairwise(archived)]
+    print(f"{len(archived)} archive requests in {archived[-1] - archived[0]:.2f} s; gaps {sorted(gaps)[:5]} …")
+    # The log is written when an answer is sent: a slower answer (a CDX query) shifts one entry.
+    assert archived[-1] - archived[0] >= 0.3 * (len(archived) - 1) - 0.1
+    assert min(gaps) >= 0.15, gaps
