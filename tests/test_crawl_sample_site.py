@@ -25,10 +25,11 @@ def test_first_crawl_succeeds_and_prints_counts(crawled, manifest):
     _, first, _, _ = crawled
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
-    assert lines[0].split()[:8] == [
+    assert lines[0].split()[:9] == [
         "outlet",
         "fetched",
         "new",
+        "borderline",
         "updated",
         "unchanged",
         "duplicates",
@@ -149,7 +150,7 @@ def test_runs_record_per_outlet_counts(db, manifest):
     rows = {r["outlet"]: r for r in db.query("select * from crawl_run_outlets where crawl_run_id = 1")}
     assert set(rows) == {o["name"] for o in db["outlets"].rows}
     run = db["crawl_runs"].get(1)
-    for column in ("fetched", "new", "duplicates", "off_topic", "failed"):
+    for column in ("fetched", "new", "borderline", "duplicates", "off_topic", "failed"):
         assert run[column] == sum(r[column] for r in rows.values())
     assert run["new"] == len(_pages(manifest, "stored"))  # distinct articles
     assert run["duplicates"] == 4  # two other URLs of stored articles, two copies kept as marked rows

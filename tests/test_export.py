@@ -143,6 +143,10 @@ def test_monitor_export_and_datasette_csv_give_the_same_slice(crawled, cli_filte
     assert len(shared) == len(EXPORT_COLUMNS) - 1  # all but cluster_size, which export adds
     for row in exported:
         assert {c: row[c] for c in shared} == {c: by_id[row["id"]][c] for c in shared}
+    # the distinct_articles view (what the dashboard counts) serves the same slice, searchable too
+    view = asyncio.run(small.client.get(f"/monitor/distinct_articles.csv?{datasette_filters}&_sort=id&_stream=on"))
+    assert view.status_code == 200, view.text
+    assert [r["id"] for r in rows_of(view.text)] == sorted((r["id"] for r in exported), key=int)
 
 
 def test_data_dictionary_documents_every_export_column():

@@ -567,3 +567,147 @@ def test_the_documented_example_is_a_topic_file():
     assert [c.name for c in topic.concepts] == ["force", "place", "withdrawal", "elsewhere"]
     assert topic.match("Russian troops are leaving the territory of Azerbaijan").on_topic
     assert topic.match("Peacekeepers in Karabakh").status == BORDERLINE
+
+
+# -- what counts: on-topic members of clusters and copy groups, and the runs' borderline count ---
+OTHER_BORDERLINE_BODY = (
+    "Russian peacekeepers stationed in the Karabakh region held a joint exercise near Aghdam on "
+    "Thursday, a spokesman said. Several hundred soldiers and a dozen helicopters took part in the drills. "
+) * 3
+
+
+@pytest.fixture
+def copies_of_a_borderline_original(tmp_path):
+    """A borderline original (id 1), two on-topic copies of its text under other headlines and
+    URLs (ids 2 and 3: one cluster, one copy group), and a borderline article alone (id 4)."""
+    from tests.test_pipelines import Pipelines, raw_item
+
+    db_path = tmp_path / "monitor.db"
+    with Pipelines(db_path) as run:
+        for n, (title, text, published) in enumerate(
+            [
+                ("Peacekeepers rotate in Karabakh", BORDERLINE_BODY, "2024-04-17T09:00:00Z"),
+                ("Peacekeepers leave Karabakh", BORDERLINE_BODY, "2024-04-17T10:00:00Z"),
+                ("Russian peacekeepers withdraw from Karabakh", BORDERLINE_BODY, "2024-04-17T11:00:00Z"),
+                ("Peacekeepers train in Karabakh", OTHER_BORDERLINE_BODY, "2024-04-18T09:00:00Z"),
+            ],
+            start=1,
+        ):
+            run.feed(raw_item(f"https://news.example/{n}", text=text, title=title, published=published))
+    rows = statuses(db_path)
+    assert [(r["topic_status"], r["duplicate_of"], r["cluster_id"]) for r in rows.values()] == [
+        (BORDERLINE, None, 1),
+        (ON_TOPIC, 1, 1),
+        (ON_TOPIC, 1, 1),
+        (BORDERLINE, None, 4),
+    ]
+    return db_path
+
+
+def test_clusters_count_their_on_topic_members_only(copies_of_a_borderline_original):
+    import sqlite_utils
+
+    db = sqlite_utils.Database(copies_of_a_borderline_original)
+    (cluster,) = db.query("select * from clusters")  # the borderline article alone is no story
+    assert (cluster["cluster_id"], cluster["size"], cluster["outlet_count"], cluster["origin_id"]) == (1, 2, 1, 2)
+    assert (cluster["origin_published_at"], cluster["spread_minutes"]) == ("2024-04-17T10:00:00Z", 60)
+    assert cluster["origin_url"] == "https://news.example/2"
+
+
+def test_an_on_topic_copy_of_a_borderline_original_is_a_distinct_article(copies_of_a_borderline_original):
+    import sqlite_utils
+
+    db_path = copies_of_a_borderline_original
+    db = sqlite_utils.Database(db_path)
+    # the copy group counts once, by its first on-topic member: not hidden, not counted twice
+    assert [r["id"] for r in db.query("select id from distinct_articles")] == [2]
+    assert [(r["id"], r["cluster_size"]) for r in select(db_path)] == [(2, 2)]
+    assert [r["id"] for r in select(db_path, include_duplicates=True)] == [2, 3]
+    assert [r["id"] for r in select(db_path, one_per_cluster=True, include_duplicates=True)] == [2]
+    # with the borderline ones, the borderline original stands for its group; cluster_size
+    # still counts on-topic members (0: a cluster of borderline articles only)
+    both = (ON_TOPIC, BORDERLINE)
+    assert [(r["id"], r["cluster_size"]) for r in select(db_path, topic_statuses=both)] == [(1, 2), (4, 0)]
+    assert [r["id"] for r in select(db_path, topic_statuses=both, include_duplicates=True, one_per_cluster=True)] == [
+        2,
+        4,
+    ]
+
+
+def test_the_dashboard_and_the_queries_agree_with_the_views(copies_of_a_borderline_original):
+    import asyncio
+
+    import yaml
+
+    from media_monitor.db import METADATA
+    from media_monitor.web.app import make_datasette
+
+    datasette = make_datasette(copies_of_a_borderline_original)
+
+    def ask(sql):
+        answer = asyncio.run(datasette.client.get("/monitor.json", params={"sql": sql, "_shape": "array"}))
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def canned(name):
+        return asyncio.run(datasette.client.get(f"/monitor/{name}.json?_shape=objects")).json()["rows"]
+
+    charts = yaml.safe_load(METADATA.read_text("utf-8"))["plugins"]["datasette-dashboards"]["coverage"]["charts"]
+    cards = {
+        slug: ask(re.sub(r"\[\[.*?\]\]", "", charts[slug]["query"]))[0] for slug in ("stories", "copies", "articles")
+    }
+    assert cards == {"stories": {"stories": 1}, "copies": {"copies": 1}, "articles": {"articles": 1}}
+    assert len(ask("select * from clusters")) == cards["stories"]["stories"]
+    for slug in ("per-day", "by-language", "top-outlets"):
+        answer = ask(re.sub(r"\[\[.*?\]\]", "", charts[slug]["query"]))
+        assert sum(row["articles"] for row in answer) == 1, slug
+    assert [(r["cluster_id"], r["size"]) for r in canned("syndicated_stories")] == [(1, 2)]
+    assert [r["id"] for r in canned("unique_articles")] == [2]
+    assert [r["id"] for r in canned("first_report_per_outlet")] == [2]
+    assert sum(r["articles"] for r in canned("coverage_per_day_per_outlet")) == 1
+    assert sum(r["articles"] for r in canned("daily_counts_per_language")) == 1
+
+
+def select(db_path, **filters):
+    from media_monitor.db import open_database
+    from media_monitor.storage.export import select_articles
+
+    return list(select_articles(open_database(db_path), **filters))
+
+
+def test_runs_count_borderline_articles_apart_from_new_ones(reviewed, tmp_path):
+    import sqlite_utils
+    from click.testing import CliRunner
+
+    from media_monitor.cli import cli
+    from media_monitor.storage.store import COUNT_COLUMNS
+
+    assert COUNT_COLUMNS[:3] == ("fetched", "new", "borderline")
+    db = sqlite_utils.Database(reviewed)
+    (outlet_row,) = db["crawl_run_outlets"].rows
+    run = db["crawl_runs"].get(outlet_row["crawl_run_id"])
+    for row in (outlet_row, run):
+        assert (row["new"], row["borderline"], row["duplicates"], row["off_topic"]) == (1, 1, 0, 0)
+    status = CliRunner().invoke(cli, ["status", "--db", str(reviewed)])
+    assert status.exit_code == 0 and "new 1, borderline 1," in status.output, status.output
+    assert "test_en" in status.output and "     1 / 2 " in status.output  # distinct on-topic / rows
+
+    # without the topic filter, an off-topic article stored is counted as off topic, not new
+    from tests.test_pipelines import Pipelines, raw_item
+
+    unfiltered = tmp_path / "unfiltered.db"
+    with Pipelines(unfiltered) as run:
+        for stage in run.stages:
+            if hasattr(stage, "enabled"):
+                stage.enabled = False
+        run.feed(raw_item("https://news.example/on", text=FULL_BODY))
+        run.feed(raw_item("https://news.example/off", text=TBILISI_BODY, title="Tbilisi wine festival"))
+    (row,) = sqlite_utils.Database(unfiltered)["crawl_run_outlets"].rows
+    assert (row["new"], row["borderline"], row["off_topic"]) == (1, 0, 1)
+    assert [r["topic_status"] for r in statuses(unfiltered).values()] == [ON_TOPIC, OFF_TOPIC]
+
+
+TBILISI_BODY = (
+    "The Tbilisi wine festival opened on Saturday in the old town with forty wineries from Kakheti. "
+    "Visitors tasted qvevri wines and traditional bread while musicians played in the square. "
+) * 3

@@ -11,6 +11,9 @@ apart for review.
 - ``articles.topic_promoted_at``: when a reviewer promoted a borderline article (UTC); a
   promoted article stays on topic when a later crawl stores a new text of it.
 - an index on ``topic_status``: the dashboard, the canned queries and the export select on it.
+- ``crawl_runs.borderline``, ``crawl_run_outlets.borderline``: the borderline articles a run
+  stored for review (from this version ``new`` counts the new on-topic articles only); 0 for
+  the runs before, which stored none.
 """
 
 import sqlite_utils
@@ -22,3 +25,5 @@ def migrate(db: sqlite_utils.Database) -> None:
     articles.add_column("topic_reason", str)
     articles.add_column("topic_promoted_at", str)
     articles.create_index(["topic_status"])
+    for table in ("crawl_runs", "crawl_run_outlets"):
+        db[table].add_column("borderline", int, not_null_default=0)

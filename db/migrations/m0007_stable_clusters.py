@@ -6,7 +6,14 @@ of its single best match, so the clusters depended on which copy the crawl met f
 
 - the ``clusters`` view: the origin is the earliest published member, then the first canonical
   URL (before: then the row id, which is the arrival order); ``origin_url`` is the origin's
-  canonical URL. One sort of the table instead of three subqueries a cluster.
+  canonical URL. One sort of the table instead of three subqueries a cluster. Only the on-topic
+  members count (size, outlets, origin, spread): a borderline or off-topic row stays in its
+  cluster, but a cluster without an on-topic member is not a story and has no row.
+- the ``distinct_articles`` view: the on-topic articles with copies excluded, which the
+  dashboard, the canned queries and ``monitor export`` count. A copy group (an original and the
+  rows whose ``duplicate_of`` is it) counts once, by its first on-topic member in the origin
+  order: the original when it is on topic, else its first on-topic copy (a copy on topic whose
+  original is borderline is counted, not hidden behind the borderline row).
 - an index on ``articles (cluster_id, published_at, canonical_url)``: a cluster's origin in
   two look-ups whatever its size, when an article joins it.
 - ``cluster_changes``: each merge of clusters (the cluster that kept its id, the one merged
@@ -29,6 +36,7 @@ with ranked as (
       partition by cluster_id order by published_at is null, published_at, canonical_url, id
     ) as rank_in_cluster
   from articles
+  where topic_status = 'on_topic'
 )
 select
   cluster_id,
@@ -46,10 +54,33 @@ from ranked
 group by cluster_id
 """
 
+# "Earlier" in the origin order (ORIGIN_ORDER in scraper/storage/store.py) as one row value.
+_ORDER_KEY = "({t}.published_at is null, coalesce({t}.published_at, ''), {t}.canonical_url, {t}.id)"
+
+
+def first_of_copy_group(row: str, statuses: str) -> str:
+    """SQL true when the articles row ``row`` is the first member of its copy group whose
+    ``topic_status`` is in ``statuses`` (an SQL list): no such member is its original or an
+    earlier copy of the same original. The row's own status is the caller's to check."""
+    earlier = _ORDER_KEY.format(t="e") + " < " + _ORDER_KEY.format(t=row)
+    return (
+        f"({row}.duplicate_of is null or not exists (select 1 from articles e "
+        f"where e.topic_status in {statuses} and (e.id = {row}.duplicate_of "
+        f"or (e.duplicate_of = {row}.duplicate_of and {earlier}))))"
+    )
+
+
+DISTINCT_ARTICLES_VIEW = f"""
+select a.* from articles a
+where a.topic_status = 'on_topic' and {first_of_copy_group("a", "('on_topic')")}
+"""
+
 
 def migrate(db: sqlite_utils.Database) -> None:
     db.execute("DROP VIEW IF EXISTS clusters")
     db.create_view("clusters", CLUSTERS_VIEW)
+    db.execute("DROP VIEW IF EXISTS distinct_articles")
+    db.create_view("distinct_articles", DISTINCT_ARTICLES_VIEW)
     db["articles"].create_index(
         ["cluster_id", "published_at", "canonical_url"], index_name="idx_articles_cluster_origin", if_not_exists=True
     )

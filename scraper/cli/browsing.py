@@ -185,12 +185,14 @@ def status(db_path, runs, check):
     for run in db.query("select * from crawl_runs order by id desc limit ?", [runs]):
         click.echo(
             f"  #{run['id']} {run['started_at']} {run['status']:<11} fetched {run['fetched'] or 0}, "
-            f"new {run['new'] or 0}, updated {run['updated'] or 0}, duplicates {run['duplicates'] or 0}, "
+            f"new {run['new'] or 0}, borderline {run['borderline'] or 0}, updated {run['updated'] or 0}, "
+            f"duplicates {run['duplicates'] or 0}, "
             f"off-topic {run['off_topic'] or 0}, failed {run['failed'] or 0}"
         )
-    click.echo("Outlets (distinct / rows, newest article; health):")
+    click.echo("Outlets (distinct on-topic articles / rows, newest article; health):")
     rows = db.query(
-        "select o.name, count(a.id) as rows, sum(a.id is not null and a.duplicate_of is null) as distinct_rows, "
+        "select o.name, count(a.id) as rows, "
+        "(select count(*) from distinct_articles d where d.outlet = o.name) as distinct_rows, "
         "max(a.published_at) as newest, h.last_status, h.last_success_at, h.consecutive_failures, h.last_listed, "
         "h.last_error, h.stale, h.next_crawl_at from outlets o left join articles a on a.outlet = o.name "
         "left join outlet_health h on h.outlet = o.name group by o.name order by o.name"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from media_monitor import settings as defaults  # a crawler built without the project settings
 from media_monitor.pipelines.stage import StoreStage, timed
+from media_monitor.story.topic import BORDERLINE, OFF_TOPIC
 
 
 class StorePipeline(StoreStage):
@@ -59,11 +60,18 @@ class StorePipeline(StoreStage):
 
 
 def stored_as(item) -> str:
-    """The counter an item that went through the store adds to: new, updated, unchanged or
-    duplicates. A copy adds no distinct article, even when it is published earlier than the
-    stored one and becomes the original: the pair was counted as new when its first member was
-    stored."""
-    return "duplicates" if item["dedupe_status"] == "duplicate" else item["dedupe_status"]
+    """The counter an item that went through the store adds to: new, borderline, off_topic,
+    updated, unchanged or duplicates. A new article is ``new`` when on topic, ``borderline``
+    when kept apart for review, ``off_topic`` when a ``--no-topic-filter`` crawl stored it: the
+    run's ``new`` counts what the dashboard counts. A copy adds no distinct article, even when
+    it is published earlier than the stored one and becomes the original: the pair was counted
+    when its first member was stored."""
+    status = item["dedupe_status"]
+    if status == "duplicate":
+        return "duplicates"
+    if status == "new" and item.get("topic_status") in (BORDERLINE, OFF_TOPIC):
+        return item["topic_status"]
+    return status
 
 
 def run_counts(tally: dict) -> dict:
@@ -75,6 +83,7 @@ def run_counts(tally: dict) -> dict:
     return {
         "fetched": get("articles_fetched"),
         "new": get("new"),
+        "borderline": get("borderline"),
         "updated": get("updated"),
         "unchanged": get("unchanged"),
         "duplicates": get("duplicates"),

@@ -4,13 +4,15 @@ items dropped, borderline ones kept apart for review."""
 from __future__ import annotations
 
 from media_monitor.pipelines.stage import CountingStage, timed
-from media_monitor.story.topic import BORDERLINE, OFF_TOPIC, load_topic
+from media_monitor.story.topic import OFF_TOPIC, load_topic
 
 
 class TopicPipeline(CountingStage):
     """Scores relevance; drops (and counts) what is off the story unless the filter is off;
-    keeps, and counts, what is borderline: stored with its status, counted nowhere until a
-    reviewer promotes it (`monitor topic promote`)."""
+    keeps what is borderline: stored with its status, counted nowhere until a reviewer promotes
+    it (`monitor topic promote`). The store counts a new borderline article (``borderline``, not
+    ``new``; ``stored_as``), so that a copy or a page met again is not counted twice, and a
+    scaled-out crawl, whose writer stores what the workers scored, counts it too."""
 
     def __init__(self, stats, topic, enabled: bool):
         self.stats, self.topic, self.enabled = stats, topic, enabled
@@ -29,8 +31,6 @@ class TopicPipeline(CountingStage):
         item["matched_terms"] = match.matched_terms
         item["topic_status"] = match.status
         item["topic_reason"] = match.reason
-        if match.status == BORDERLINE:
-            self.count("borderline")
-        elif match.status == OFF_TOPIC and self.enabled:
+        if match.status == OFF_TOPIC and self.enabled:
             self.drop(item, "off_topic", f"Off topic ({match.reason}): {item['url']}")
         return item

@@ -40,6 +40,23 @@ EXPORT_COLUMNS = (
 )
 
 
+# "Earlier" in the origin order (ORIGIN_ORDER in storage/store.py) as one row value.
+_ORDER_KEY = "({t}.published_at is null, coalesce({t}.published_at, ''), {t}.canonical_url, {t}.id)"
+
+
+def first_of_copy_group(statuses: str) -> str:
+    """SQL true when the ``articles`` row is the first member of its copy group (its original
+    and the rows copying it) whose ``topic_status`` is in ``statuses`` (an SQL list): the
+    original when it is one of them, else the first such copy in the origin order. The
+    distinct_articles view (m0007) is this rule for on-topic rows."""
+    earlier = _ORDER_KEY.format(t="e") + " < " + _ORDER_KEY.format(t="articles")
+    return (
+        "(articles.duplicate_of is null or not exists (select 1 from articles e "
+        f"where e.topic_status in {statuses} and (e.id = articles.duplicate_of "
+        f"or (e.duplicate_of = articles.duplicate_of and {earlier}))))"
+    )
+
+
 def select_articles(
     db: sqlite_utils.Database,
     since: str | None = None,
@@ -52,14 +69,20 @@ def select_articles(
     topic_statuses: tuple[str, ...] = ("on_topic",),
 ) -> Iterator[dict]:
     """Articles oldest first. ``since``/``until`` are dates or times, compared in UTC; a bare
-    ``until`` date includes that whole day. ``one_per_cluster`` keeps, of each syndication
-    cluster, the earliest published article among those the other filters select (then the
+    ``until`` date includes that whole day. ``topic_statuses``: on-topic articles only, unless
+    asked for borderline ones (kept apart for review) or off-topic ones (stored by
+    ``--no-topic-filter``) too. Without ``include_duplicates``, a copy group (an original and
+    its copies) gives one row: its first member of those statuses (the original, or, when the
+    original is not of them, e.g. borderline, its first copy that is), as the distinct_articles
+    view counts. ``one_per_cluster`` keeps, of each syndication cluster, the earliest published
+    article among those the other filters select, an on-topic one before any other (then the
     first canonical URL, as the clusters view chooses the origin: the same rows whatever order
-    the crawl met them in); ``cluster_size`` always counts the whole cluster. ``query`` is an
-    SQLite FTS5 query over title and text (articles_fts), as Datasette's search box takes it.
-    ``topic_statuses``: on-topic articles only, unless asked for borderline ones (kept apart for
-    review) or off-topic ones (stored by ``--no-topic-filter``) too."""
-    where, params = [f"topic_status in ({', '.join('?' for _ in topic_statuses)})"], list(topic_statuses)
+    the crawl met them in). ``cluster_size`` counts the cluster's on-topic articles, as the
+    clusters view does, whatever the filters (0 for a cluster of borderline or off-topic rows
+    only). ``query`` is an SQLite FTS5 query over title and text (articles_fts), as Datasette's
+    search box takes it."""
+    statuses = f"({', '.join('?' for _ in topic_statuses)})"
+    where, params = [f"topic_status in {statuses}"], list(topic_statuses)
     if since:
         where.append("published_at >= ?")
         params.append(since)
@@ -76,17 +99,21 @@ def select_articles(
         where.append("id in (select rowid from articles_fts where articles_fts match ?)")
         params.append(query)
     if not include_duplicates:
-        where.append("duplicate_of is null")
-    columns = ", ".join(c if c != "cluster_size" else "sizes.size as cluster_size" for c in EXPORT_COLUMNS)
+        where.append(first_of_copy_group(statuses))
+        params.extend(topic_statuses)
+    columns = ", ".join(c if c != "cluster_size" else "coalesce(sizes.size, 0) as cluster_size" for c in EXPORT_COLUMNS)
     sql = f"""
-        with sizes as (select cluster_id, count(*) as size from articles group by cluster_id),
+        with sizes as (
+            select cluster_id, count(*) as size from articles where topic_status = 'on_topic' group by cluster_id
+        ),
         selected as (
             select *, row_number() over (
-                partition by cluster_id order by published_at is null, published_at, canonical_url, id
+                partition by cluster_id
+                order by topic_status != 'on_topic', published_at is null, published_at, canonical_url, id
             ) as rank_in_cluster
-            from articles {"where " + " and ".join(where) if where else ""}
+            from articles where {" and ".join(where)}
         )
-        select {columns} from selected join sizes using (cluster_id)
+        select {columns} from selected left join sizes using (cluster_id)
         {"where rank_in_cluster = 1" if one_per_cluster else ""}
         order by published_at is null, published_at, canonical_url, id
     """

@@ -57,9 +57,12 @@ ARTICLE_COLUMNS = (
     "warc_offset",
     "warc_length",
 )
+# A run's counts (crawl_runs, crawl_run_outlets): new counts the new on-topic articles, borderline
+# the new ones kept apart for review, off_topic those dropped (or stored, without the filter).
 COUNT_COLUMNS = (
     "fetched",
     "new",
+    "borderline",
     "updated",
     "unchanged",
     "duplicates",
