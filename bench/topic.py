@@ -4,6 +4,7 @@ and per kind, with the review band (borderline) beside them.
     python bench/topic.py                       # the bundled topic
     python bench/topic.py --topic my.toml       # another topic file on the same set
     python bench/topic.py --misses              # every wrong or borderline item, with its reason
+    python bench/topic.py --labelled DIR        # another labelled set in the same format (a held-out one)
 
 Kept = decided on topic; precision = kept items labelled on / kept; recall = kept on items / on
 items. Borderline items are neither kept nor lost: they wait for review, and count as not kept
@@ -110,9 +111,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--topic", help="topic file (default: the bundled one)")
     parser.add_argument("--misses", action="store_true", help="print every wrong or borderline item")
+    parser.add_argument(
+        "--labelled",
+        type=Path,
+        default=LABELLED,
+        help="folder of <language>.tsv files in tests/data/topic/'s format (default: that folder)",
+    )
     args = parser.parse_args()
+    if not any(args.labelled.glob("*.tsv")):
+        parser.error(f"no <language>.tsv file in {args.labelled}")
     topic = load_topic(args.topic)
-    items = load_items()
+    items = load_items(args.labelled)
     scored = score(topic, items)
     print(f"{len(items)} items ({sum(i.on for i in items)} on topic) in {len({i.language for i in items})} languages")
     print_table("language", tallies(scored, lambda i: i.language))
