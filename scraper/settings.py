@@ -84,9 +84,11 @@ MONITOR_GDELT_MAX_RECORDS = 250  # articles a query asks for (maxrecords); 250 i
 # Web archives (spiders/archive.py): with a window, each outlet's feeds, sitemaps and captured
 # pages in the Wayback Machine; a page gone live is read from its capture.
 MONITOR_ARCHIVE = True  # only with a window (--since/--until); `monitor crawl --no-archive` turns it off
-MONITOR_WAYBACK_URL = "https://web.archive.org"  # empty: no Wayback Machine
-MONITOR_CC_INDEX_URL = "https://index.commoncrawl.org"  # Common Crawl's index server (not read yet)
-MONITOR_CC_DATA_URL = "https://data.commoncrawl.org"  # Common Crawl's WARC files (not read yet)
+# The archives' addresses, also from the environment; an empty one turns that archive off (the
+# tests turn them all off, and point them at the sample site's stand-in archive where needed).
+MONITOR_WAYBACK_URL = os.environ.get("MONITOR_WAYBACK_URL", "https://web.archive.org")
+MONITOR_CC_INDEX_URL = os.environ.get("MONITOR_CC_INDEX_URL", "https://index.commoncrawl.org")  # the index server
+MONITOR_CC_DATA_URL = os.environ.get("MONITOR_CC_DATA_URL", "https://data.commoncrawl.org")  # the WARC files
 MONITOR_ARCHIVE_DELAY = 1.0  # seconds between requests to one archive host, for every spider of the process
 MONITOR_ARCHIVE_AFTER_DAYS = 28  # captures of feeds and sitemaps read until this many days after the window
 

@@ -23,6 +23,22 @@ Redirects (captured ones, or to the nearest capture) are followed by hand, at mo
 ``MAX_HOPS``, a loop refused; rate limits wait out ``Retry-After`` (or 60 s, at most
 ``MONITOR_MAX_RETRY_AFTER``) twice at most. Every archive request is paced process-wide by
 ``media_monitor.crawling.archivepace.ArchivePace``. Counters: ``monitor/archive_*``.
+
+Common Crawl (with ``MONITOR_CC_INDEX_URL`` set, a window and ``MONITOR_ARCHIVE`` on): the
+spider reads ``collinfo.json`` once, and for each crawl that ran in the window (or up to
+``MONITOR_ARCHIVE_AFTER_DAYS`` after it) pages through a prefix query of the homepage in that
+crawl's index (status 200, text/html, ``page=0, 1, …`` until the index says the last is past).
+A URL the Wayback listing already asked for is skipped (``monitor/archive_cc_known``); the others
+go through ``looks_like_article`` and the pre-filter as above, and are asked live first. An
+article gone live (404/410), however found, whose URL an index listed and that the Wayback
+listing gave no capture of (nor, later, a CDX look-up) is read from Common Crawl: the capture's
+WARC record is fetched by ``Range`` from ``MONITOR_CC_DATA_URL`` and its
+payload is read by ``parse_article`` as the page at its target URI, with fetched_from
+"commoncrawl", the record as its archive URL (``<data URL of the WARC file>#<offset>,<length>``)
+and the record's WARC-Date as the capture time. Such a page is not kept again in the run's WARC
+file. A throttled fetch (S3's SlowDown) is not retried: it is counted
+(``monitor/archive_throttled``) and failed, as every other failure (``monitor/archive_cc_failed``).
+Counters: ``monitor/archive_cc_*``.
 """
 
 from __future__ import annotations
@@ -34,9 +50,21 @@ from functools import cached_property
 from typing import Any
 
 import scrapy
+from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from media_monitor.archives.articleurls import looks_like_article
+from media_monitor.archives.commoncrawl import (
+    CommonCrawlError,
+    CrawlCapture,
+    RecordError,
+    collinfo_url,
+    crawls_in,
+    index_query_url,
+    parse_collinfo,
+    parse_index_answer,
+    parse_record,
+)
 from media_monitor.archives.prefilter import could_be_on_topic
 from media_monitor.archives.wayback import (
     DEFAULT_FILTERS,
@@ -59,6 +87,7 @@ from media_monitor.story.topic import load_topic
 from media_monitor.story.window import DateWindow
 
 WAYBACK = "wayback"
+COMMONCRAWL = "commoncrawl"
 MAX_HOPS = 5
 MAX_RATE_LIMIT_RETRIES = 2
 GONE = (404, 410)
@@ -72,6 +101,9 @@ FALLBACK = "monitor_archive_fallback"  # on a live article request: fall back to
 RATE_RETRIES = "monitor_archive_rate_retries"
 CDX_LAST_LINE = "monitor_archive_cdx_last_line"
 MET = "monitor_archive_met"  # the original URLs of the captured redirects followed
+CC_CRAWL = "monitor_archive_cc_crawl"  # the Crawl an index query asks
+CC_PAGE = "monitor_archive_cc_page"  # the index page asked
+CC_CAPTURE = "monitor_archive_cc_capture"  # on a record request: the CrawlCapture it reads
 
 
 def _header_pairs(response: scrapy.http.Response) -> list[tuple[str, str]]:
@@ -94,11 +126,38 @@ class ArchiveDiscovery:
         return bool(self.settings.getbool("MONITOR_ARCHIVE", True) and self.wayback_base and not self.window.is_open)
 
     @cached_property
+    def cc_index_base(self) -> str:
+        return (self.settings.get("MONITOR_CC_INDEX_URL") or "").rstrip("/")
+
+    @cached_property
+    def uses_commoncrawl(self) -> bool:
+        return bool(
+            self.settings.getbool("MONITOR_ARCHIVE", True)
+            and self.cc_index_base
+            and self.settings.get("MONITOR_CC_DATA_URL")
+            and not self.window.is_open
+        )
+
+    @cached_property
+    def archive_listed_urls(self) -> set[str]:
+        """The article URLs an archive's listing has led to in this spider (either archive)."""
+        return set()
+
+    @cached_property
+    def cc_captures(self) -> dict[str, CrawlCapture]:
+        """A Common Crawl capture of each URL its indexes listed: an article gone live, however
+        found, is read from it when the Wayback Machine has none."""
+        return {}
+
+    @cached_property
+    def archive_after(self) -> timedelta:
+        return timedelta(days=self.settings.getfloat("MONITOR_ARCHIVE_AFTER_DAYS", 28))
+
+    @cached_property
     def archive_window(self) -> DateWindow:
         """The window of the captures asked for: captures of sources read until
         ``MONITOR_ARCHIVE_AFTER_DAYS`` after the window still list its articles."""
-        after = timedelta(days=self.settings.getfloat("MONITOR_ARCHIVE_AFTER_DAYS", 28))
-        until = self.window.until + after if self.window.until else None
+        until = self.window.until + self.archive_after if self.window.until else None
         return DateWindow(self.window.since, until)
 
     @cached_property
@@ -116,7 +175,7 @@ class ArchiveDiscovery:
             errback=self.archive_failed,
             dont_filter=meta.pop("dont_filter", False),
             meta={
-                ARCHIVE_REQUEST: WAYBACK,
+                ARCHIVE_REQUEST: meta.pop("archive", WAYBACK),
                 PURPOSE: purpose,
                 "dont_cache": True,
                 "dont_redirect": True,
@@ -150,7 +209,12 @@ class ArchiveDiscovery:
         return self.archive_request(replay, self.parse_archive_replay, purpose, **{ORIGINAL: original, **extra, **meta})
 
     def archive_requests(self) -> Iterable[scrapy.Request]:
-        """The outlet's archive sources: its feeds' and sitemaps' captures, its captured URLs."""
+        """The outlet's archive sources: its feeds' and sitemaps' captures, its captured URLs
+        (the Wayback Machine's), and Common Crawl's list of crawls."""
+        if self.uses_commoncrawl:
+            yield self.archive_request(
+                collinfo_url(self.cc_index_base), self.parse_cc_collinfo, "collinfo", archive=COMMONCRAWL
+            )
         if not self.uses_archive:
             return
         for url in self.outlet.feeds:
@@ -195,6 +259,7 @@ class ArchiveDiscovery:
             self.count("archive_not_articles")
             return
         self.count("archive_listed")
+        self.archive_listed_urls.add(url)
         hints = {"title": None, "published": None, "guid": None}
         for request in self.article_requests(url, hints):
             request.meta[TIMESTAMP] = timestamp
@@ -205,6 +270,10 @@ class ArchiveDiscovery:
         chosen = next((c for c in captures if c.status == 200), None) or next(
             (c for c in captures if c.status and 300 <= c.status < 400), None
         )
+        capture = self.cc_captures.get(meta[ORIGINAL])
+        if chosen is None and capture is not None:
+            yield self.cc_record_request(capture, meta[ORIGINAL], meta[HINTS])
+            return
         if chosen is None:
             self.count("archive_not_archived")
             self.logger.info("No capture of %s in the archive", meta[ORIGINAL])
@@ -302,12 +371,111 @@ class ArchiveDiscovery:
         original = request.url
         hints = request.cb_kwargs.get("hints") or {}
         timestamp = request.meta.get(TIMESTAMP)
+        capture = self.cc_captures.get(original)
         if timestamp:
             yield self.replay_request(
                 replay_url(original, timestamp, base_url=self.wayback_base), "article", original, **{HINTS: hints}
             )
+        elif capture is not None:
+            yield self.cc_record_request(capture, original, hints)
         else:
             yield self.cdx_request(original, "lookup", filters=(), collapse=None, **{HINTS: hints})
+
+    # Common Crawl ------------------------------------------------------------------------------
+
+    def cc_index_request(self, crawl, page: int) -> scrapy.Request:
+        url = index_query_url(crawl, self.outlet.homepage, match_type="prefix", page=page)
+        return self.archive_request(
+            url, self.parse_cc_index, "cc-index", archive=COMMONCRAWL, **{CC_CRAWL: crawl, CC_PAGE: page}
+        )
+
+    def parse_cc_collinfo(self, response: scrapy.http.Response):
+        try:
+            crawls = parse_collinfo(response.body) if response.status == 200 else None
+        except CommonCrawlError as exc:
+            crawls, problem = None, str(exc)
+        else:
+            problem = f"status {response.status}"
+        if crawls is None:
+            self.count("archive_cc_failed")
+            self.logger.warning("Common Crawl's list of crawls not read: %s (%s)", response.url, problem)
+            return
+        for crawl in crawls_in(crawls, self.window, after=self.archive_after):
+            self.count("archive_cc_crawls")
+            yield self.cc_index_request(crawl, 0)
+
+    def parse_cc_index(self, response: scrapy.http.Response):
+        meta = response.meta
+        page_number = meta[CC_PAGE]
+        self.count("archive_cc_index_queries")
+        try:
+            page = parse_index_answer(response.status, response.body, page_number)
+        except CommonCrawlError as exc:
+            self.count("archive_cc_failed")
+            self.logger.warning("Common Crawl index not read: %s (%s)", response.url, exc)
+            return
+        for capture in page.captures:
+            yield from self._cc_listed(capture)
+        if not page.last and page.captures:
+            yield self.cc_index_request(meta[CC_CRAWL], page_number + 1)
+
+    def _cc_listed(self, capture: CrawlCapture) -> Iterable[scrapy.Request]:
+        """One capture of a crawl's index: an article request, or nothing."""
+        url = capture.url
+        self.cc_captures.setdefault(url, capture)
+        if url in self.archive_listed_urls:
+            self.count("archive_cc_known")
+            return
+        if not looks_like_article(url, self.outlet.archive_patterns or None):
+            self.count("archive_cc_not_articles")
+            return
+        self.count("archive_cc_listed")
+        self.archive_listed_urls.add(url)
+        hints = {"title": None, "published": None, "guid": None}
+        for request in self.article_requests(url, hints):
+            yield from self._archived_article(request)
+
+    def cc_record_request(self, capture: CrawlCapture, original: str, hints: dict) -> scrapy.Request:
+        data_url = capture.data_url(self.settings.get("MONITOR_CC_DATA_URL"))
+        request = self.archive_request(
+            data_url,
+            self.parse_cc_record,
+            "cc-record",
+            archive=COMMONCRAWL,
+            dont_filter=True,  # one WARC file holds many records: the Range tells them apart
+            **{ORIGINAL: original, HINTS: hints, CC_CAPTURE: capture},
+        )
+        request.headers["Range"] = capture.range_header
+        return request
+
+    def parse_cc_record(self, response: scrapy.http.Response):
+        meta = response.meta
+        capture: CrawlCapture = meta[CC_CAPTURE]
+        try:
+            if response.status not in (200, 206):
+                raise RecordError(f"the data host answered {response.status}", throttled=response.status in (429, 503))
+            record = parse_record(response.body)
+        except RecordError as exc:
+            self.count("archive_throttled" if exc.throttled else "archive_cc_failed")
+            self.logger.info("Common Crawl record of %s not read: %s", meta[ORIGINAL], exc)
+            return
+        if record.status != 200:
+            self.count("archive_error_captures")
+            self.logger.info("The Common Crawl record of %s is an archived %d", meta[ORIGINAL], record.status)
+            return
+        self.count("archive_cc_articles_fetched")
+        request = response.request.replace(url=record.target_uri)
+        request.meta.update(
+            {
+                FETCHED_FROM: COMMONCRAWL,
+                ARCHIVE_URL: f"{response.url}#{capture.offset},{capture.length}",
+                CAPTURED_AT: record.captured_at.isoformat(timespec="seconds"),
+            }
+        )
+        page = HtmlResponse(
+            record.target_uri, status=200, headers=list(record.headers), body=record.payload, request=request
+        )
+        yield from self.parse_article(page, meta.get(HINTS) or {})
 
     # Failures ----------------------------------------------------------------------------------
 

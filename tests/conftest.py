@@ -19,6 +19,17 @@ from media_monitor.samplesite import SampleSite
 from media_monitor.samplesite.server import MANIFEST
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    """No test reaches a real web archive: each archive is off (an empty address, which the
+    settings read from the environment, in this process and every crawl a test starts) unless
+    the test points it at the stand-in archive (tests/test_archive_*.py: --set
+    MONITOR_WAYBACK_URL=…). Set before the test modules, and so the settings, are imported."""
+    for name in ("MONITOR_WAYBACK_URL", "MONITOR_CC_INDEX_URL", "MONITOR_CC_DATA_URL"):
+        os.environ[name] = ""
+
+
 FAST = ["--set", "AUTOTHROTTLE_ENABLED=False", "--set", "CONCURRENT_REQUESTS_PER_DOMAIN=8"]
 
 
