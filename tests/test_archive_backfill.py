@@ -108,6 +108,36 @@ def test_backfill_stores_the_archived_window(scenario, backfilled, manifest):
             assert not any(mark in (text or "") for mark in TOOLBAR), row["url"]
 
 
+def test_the_run_records_each_outlets_archive_work(backfilled):
+    db, _, _, first, _ = backfilled
+    assert first.returncode == 0, first.stderr[-3000:]
+    database = sqlite_utils.Database(db)
+    run_id = database.execute("select min(id) from crawl_runs").fetchone()[0]
+    outlets = {
+        r["outlet"]: r for r in database.query("select * from crawl_run_outlets where crawl_run_id = ?", [run_id])
+    }
+    for name in ("courier_en", "courier_ru"):  # their 2024 pages are only in the archive
+        row = outlets[name]
+        assert row["archive_listings"] > 0 and row["archive_captures"] > 0, row
+        assert row["stored_wayback"] > 0, row
+    herald = outlets["herald_en"]  # its pages still live: read live, never from the archive
+    assert herald["stored_live"] > 0 and herald["stored_wayback"] == 0, herald
+    for row in outlets.values():
+        assert row["stored_commoncrawl"] == 0, row  # Common Crawl is not read here
+    # Every new row counted once, by where it came from; the run totals its outlets.
+    stored = dict(
+        database.execute(
+            "select fetched_from, count(*) from articles where crawl_run_id = ? group by fetched_from", [run_id]
+        ).fetchall()
+    )
+    run = database["crawl_runs"].get(run_id)
+    for source in ("live", "wayback", "commoncrawl"):
+        column = f"stored_{source}"
+        assert run[column] == sum(r[column] for r in outlets.values()) == stored.get(source, 0), column
+    for column in ("archive_listings", "archive_captures"):
+        assert run[column] == sum(r[column] for r in outlets.values()), column
+
+
 def test_a_second_backfill_stores_no_duplicate(backfilled):
     db, _, rows_after_first, _, second = backfilled
     assert second.returncode == 0, second.stderr[-3000:]

@@ -38,6 +38,9 @@ def test_an_article_only_common_crawl_holds_is_stored(tmp_path):
     assert row["archive_url"] and "/crawl-data/CC-MAIN-2024-26/" in row["archive_url"]
     assert row["captured_at"] and row["captured_at"] > row["published_at"]
     assert row["published_at"] == page["published_at"]  # the page's own date, not the capture's
+    run = sqlite_utils.Database(db)["crawl_runs"].get(1)  # counted by where the new rows came from
+    assert run["stored_commoncrawl"] == sum(r["fetched_from"] == "commoncrawl" for r in stored) >= 1
+    assert run["archive_listings"] > 0 and run["archive_captures"] > 0
     for key in ("url", "canonical_url"):
         urls = [r[key] for r in stored if r[key]]
         assert len(urls) == len(set(urls)), f"a {key} stored twice"

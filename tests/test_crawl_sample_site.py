@@ -154,6 +154,12 @@ def test_runs_record_per_outlet_counts(db, manifest):
         assert run[column] == sum(r[column] for r in rows.values())
     assert run["new"] == len(_pages(manifest, "stored"))  # distinct articles
     assert run["duplicates"] == 4  # two other URLs of stored articles, two copies kept as marked rows
+    # A windowless crawl reads no archive: every new row is live.
+    for row in [*rows.values(), run]:
+        assert row["archive_listings"] == row["archive_captures"] == 0
+        assert row["stored_wayback"] == row["stored_commoncrawl"] == 0
+    stored = db.execute("select count(*) from articles where crawl_run_id = 1").fetchone()[0]
+    assert run["stored_live"] == stored
 
 
 def test_full_text_search_finds_articles_in_every_script(db):

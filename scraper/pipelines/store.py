@@ -36,6 +36,7 @@ class StorePipeline(StoreStage):
                 self.store.update_article(item["article_id"], item, self.run_id)
             else:
                 item["article_id"] = self.store.insert_article(item, self.run_id)
+                self.count(f"stored_{item.get('fetched_from') or 'live'}")  # a new row, by provenance
             if item.get("match"):  # every link recorded, the copy groups and clusters it reaches joined
                 linked = self.store.link_article(item["article_id"], item["match"])
                 item["cluster_id"], item["duplicate_of"] = linked.cluster_id, linked.duplicate_of
@@ -74,6 +75,18 @@ def stored_as(item) -> str:
     return status
 
 
+# Every capture a listing answered (spiders/archive.py): a feed's or sitemap's capture, a listed
+# URL taken as an article or not, and a Common Crawl capture listed, not an article or known.
+ARCHIVE_CAPTURE_COUNTERS = (
+    "source_captures",
+    "listed",
+    "not_articles",
+    "cc_listed",
+    "cc_not_articles",
+    "cc_known",
+)
+
+
 def run_counts(tally: dict) -> dict:
     """An outlet's row of ``crawl_run_outlets`` from its counters (``monitor/…`` stats)."""
 
@@ -93,6 +106,12 @@ def run_counts(tally: dict) -> dict:
         "skipped_known": get("skipped_known"),
         "outside_window": get("outside_window") + get("entries_outside_window"),
         "listed": get("links_listed") + get("entries_outside_window"),
+        # CDX and Common Crawl index queries answered, and the captures they listed.
+        "archive_listings": get("archive_cdx_queries") + get("archive_cc_index_queries"),
+        "archive_captures": sum(get(f"archive_{key}") for key in ARCHIVE_CAPTURE_COUNTERS),
+        "stored_live": get("stored_live"),
+        "stored_wayback": get("stored_wayback"),
+        "stored_commoncrawl": get("stored_commoncrawl"),
     }
 
 

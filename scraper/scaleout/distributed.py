@@ -41,6 +41,7 @@ from media_monitor import compat
 from media_monitor import settings as project
 from media_monitor.crawling.urlmemory import CHECKED, needs_check
 from media_monitor.normalise.urls import url_key
+from media_monitor.pipelines.store import ARCHIVE_CAPTURE_COUNTERS
 from media_monitor.storage.minhash import Signature
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,10 @@ TALLIED = (
     "outside_window",
     "entries_outside_window",
     "links_listed",
+    # The archives' listings and captures (run_counts: archive_listings, archive_captures).
+    "archive_cdx_queries",
+    "archive_cc_index_queries",
+    *(f"archive_{key}" for key in ARCHIVE_CAPTURE_COUNTERS),
 )
 
 

@@ -72,6 +72,9 @@ COUNT_COLUMNS = (
     "outside_window",
     "listed",
 )
+# A run's archive work and where its new rows came from: recorded and totalled as the counts
+# above, but not printed by `monitor crawl` (its table is wide enough).
+ARCHIVE_COUNT_COLUMNS = ("archive_listings", "archive_captures", "stored_live", "stored_wayback", "stored_commoncrawl")
 
 
 # Copies kept as rows with duplicate_of; near_text links only join clusters.
@@ -646,7 +649,7 @@ class ArticleStore:
         """
         self.commit()
         outlets = list(self.db["crawl_run_outlets"].rows_where("crawl_run_id = ?", [run_id]))
-        totals = {c: sum(o.get(c) or 0 for o in outlets) for c in COUNT_COLUMNS}
+        totals = {c: sum(o.get(c) or 0 for o in outlets) for c in COUNT_COLUMNS + ARCHIVE_COUNT_COLUMNS}
         if status is None:
             failed = sum(o["status"] == "failed" for o in outlets)
             status = "failed" if outlets and failed == len(outlets) else ("partial" if failed else "completed")
