@@ -332,3 +332,12 @@ def test_export_one_per_cluster(crawled, db):
     for story in syndicated:  # the row kept is the cluster's origin
         origin = db.execute("select origin_id from clusters where cluster_id = ?", [story["cluster_id"]]).fetchone()[0]
         assert int(story["id"]) == origin
+
+
+@pytest.mark.parametrize("command", ["crawl", "worker"])
+def test_crawl_and_worker_share_the_window_options(command):
+    """A backfill round of workers is asked as a crawl is: the same window and discovery options."""
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    for option in ("--since", "--until", "--gdelt / --no-gdelt", "--archive / --no-archive"):
+        assert option in result.output

@@ -8,6 +8,7 @@ import os
 import click
 
 from media_monitor.cli.options import (
+    archive_option,
     db_option,
     gdelt_option,
     log_level_option,
@@ -37,6 +38,7 @@ def _key_prefix() -> str:
 @since_option
 @until_option
 @gdelt_option
+@archive_option
 @click.option(
     "--idle-exit",
     default=5.0,
@@ -54,7 +56,19 @@ def _key_prefix() -> str:
 @set_option
 @log_level_option
 def worker(
-    redis_url, sources, outlets, topic, no_topic_filter, since, until, gdelt, idle_exit, cache_dir, overrides, log_level
+    redis_url,
+    sources,
+    outlets,
+    topic,
+    no_topic_filter,
+    since,
+    until,
+    gdelt,
+    archive,
+    idle_exit,
+    cache_dir,
+    overrides,
+    log_level,
 ):
     """Crawl as one of many workers on a shared Redis queue (scrapy-redis): fetch, extract,
     normalise and filter, and push the items to Redis for `monitor ingest`. Exits when the
@@ -79,6 +93,7 @@ def worker(
             since=since,
             until=until,
             gdelt=gdelt,
+            archive=archive,
             idle_exit=idle_exit,
             cache_dir=cache_dir,
             key_prefix=_key_prefix(),

@@ -29,6 +29,7 @@ def run_worker(
     since: str | None = None,
     until: str | None = None,
     gdelt: bool | None = None,
+    archive: bool | None = None,
     idle_exit: float = 5.0,
     cache_dir: str | os.PathLike | None = None,
     key_prefix: str = "monitor",
@@ -51,6 +52,7 @@ def run_worker(
         since=since,
         until=until,
         gdelt=gdelt,
+        archive=archive,
         overrides={
             **worker_settings(redis_url, key_prefix),
             "MONITOR_WORKER_IDLE_EXIT": idle_exit,
