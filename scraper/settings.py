@@ -107,7 +107,11 @@ DOWNLOADER_MIDDLEWARES = {
     "media_monitor.crawling.faults.TruncatedBody": 595,
     "media_monitor.crawling.faults.RedirectGuard": 610,
 }
-EXTENSIONS = {"media_monitor.crawling.heap.FreezeStartupHeap": 900}
+EXTENSIONS = {"media_monitor.crawling.heap.FreezeStartupHeap": 900, "media_monitor.crawling.progress.Progress": 500}
+# Progress (scraper/crawling/progress.py): a line per outlet in the log every this many seconds
+# (0: none); on a terminal (auto: when stderr is one; true/false to force) a live status line.
+MONITOR_PROGRESS_INTERVAL = 60.0
+MONITOR_PROGRESS_LIVE = "auto"
 SPIDER_MIDDLEWARES = {
     # Keeping the bytes: just after Scrapy's HttpErrorMiddleware (50), so it sees only the
     # responses the callback reads, bodies decompressed, and names each one's WARC record on

@@ -35,8 +35,8 @@ listing gave no capture of (nor, later, a CDX look-up) is read from Common Crawl
 WARC record is fetched by ``Range`` from ``MONITOR_CC_DATA_URL`` and its
 payload is read by ``parse_article`` as the page at its target URI, with fetched_from
 "commoncrawl", the record as its archive URL (``<data URL of the WARC file>#<offset>,<length>``)
-and the record's WARC-Date as the capture time. Such a page is not kept again in the run's WARC
-file. A throttled fetch (S3's SlowDown) is not retried: it is counted
+and the record's WARC-Date as the capture time; KeepWarc keeps it in the run's WARC file too
+(the ``page_from_record`` signal), so ``monitor reextract`` reads it without the network. A throttled fetch (S3's SlowDown) is not retried: it is counted
 (``monitor/archive_throttled``) and failed, as every other failure (``monitor/archive_cc_failed``).
 Counters: ``monitor/archive_cc_*``.
 """
@@ -66,9 +66,11 @@ from media_monitor.archives.commoncrawl import (
     parse_record,
 )
 from media_monitor.archives.prefilter import could_be_on_topic
+from media_monitor.archives.sourcecaptures import CaptureChain, listed_dates
 from media_monitor.archives.wayback import (
     DEFAULT_FILTERS,
     ArchiveFailure,
+    Capture,
     Failure,
     Memento,
     NearestCapture,
@@ -82,7 +84,15 @@ from media_monitor.archives.wayback import (
 )
 from media_monitor.crawling.archivepace import ARCHIVE_NOT_BEFORE, ARCHIVE_REQUEST
 from media_monitor.crawling.failures import counted_failure
-from media_monitor.crawling.requestmeta import ARCHIVE_URL, ARTICLE, CAPTURED_AT, FETCHED_FROM, SOURCE
+from media_monitor.crawling.requestmeta import (
+    ARCHIVE_URL,
+    ARTICLE,
+    CAPTURED_AT,
+    FETCHED_FROM,
+    SOURCE,
+    page_from_record,
+)
+from media_monitor.normalise.dates import parse_published
 from media_monitor.story.topic import load_topic
 from media_monitor.story.window import DateWindow
 
@@ -96,7 +106,6 @@ PURPOSE = "monitor_archive_purpose"  # feed, sitemap (a source replay), listing,
 ORIGINAL = "monitor_archive_original"  # the URL the capture is of
 HINTS = "monitor_archive_hints"
 HOPS = "monitor_archive_hops"  # replay URLs met so far, for loop detection
-TIMESTAMP = "monitor_archive_timestamp"  # the capture a listing gave for an article
 FALLBACK = "monitor_archive_fallback"  # on a live article request: fall back to the archive when gone
 RATE_RETRIES = "monitor_archive_rate_retries"
 CDX_LAST_LINE = "monitor_archive_cdx_last_line"
@@ -104,6 +113,8 @@ MET = "monitor_archive_met"  # the original URLs of the captured redirects follo
 CC_CRAWL = "monitor_archive_cc_crawl"  # the Crawl an index query asks
 CC_PAGE = "monitor_archive_cc_page"  # the index page asked
 CC_CAPTURE = "monitor_archive_cc_capture"  # on a record request: the CrawlCapture it reads
+CHAIN = "monitor_archive_chain"  # on a source replay: the configured feed or sitemap whose captures it reads
+CHAIN_AT = "monitor_archive_chain_at"  # the index of the capture in that source's list
 
 
 def _header_pairs(response: scrapy.http.Response) -> list[tuple[str, str]]:
@@ -142,6 +153,26 @@ class ArchiveDiscovery:
     def archive_listed_urls(self) -> set[str]:
         """The article URLs an archive's listing has led to in this spider (either archive)."""
         return set()
+
+    @cached_property
+    def wayback_listed(self) -> dict[str, str]:
+        """The capture (timestamp) the Wayback listing of the host gave for each URL: the first
+        200 in the window. An article gone live, however found, is replayed from it."""
+        return {}
+
+    @cached_property
+    def prefiltered_urls(self) -> set[str]:
+        return set()
+
+    @cached_property
+    def source_captures(self) -> dict[str, list[Capture]]:
+        """The captures of each configured feed and sitemap, in time order (every CDX page)."""
+        return {}
+
+    @cached_property
+    def source_chains(self) -> dict[str, CaptureChain]:
+        """Which of a configured source's captures to read, once they are all listed."""
+        return {}
 
     @cached_property
     def cc_captures(self) -> dict[str, CrawlCapture]:
@@ -237,24 +268,44 @@ class ArchiveDiscovery:
         if purpose == "lookup":
             yield from self._lookup_found(page.captures, meta)
             return  # the first page holds the window's first captures
-        for capture in page.captures:
-            if purpose in ("feed", "sitemap"):
-                self.count("archive_source_captures")
-                yield self.replay_request(
-                    replay_url(capture.original, capture.timestamp, base_url=self.wayback_base),
-                    purpose,
-                    capture.original,
-                )
-            else:
+        if purpose in ("feed", "sitemap"):
+            self.count("archive_source_captures", len(page.captures))
+            self.source_captures.setdefault(original, []).extend(page.captures)
+        else:
+            for capture in page.captures:
                 yield from self._listed(capture.original, capture.timestamp)
         if page.resume_key:
             args = meta["cdx_args"]
             yield self.cdx_request(
                 original, purpose, **args, resume_key=page.resume_key, **{CDX_LAST_LINE: page.last_line}
             )
+        elif purpose in ("feed", "sitemap") and self.source_captures.get(original):
+            captures = self.source_captures[original]
+            self.source_chains[original] = CaptureChain([capture.captured_at for capture in captures])
+            yield self._source_replay(purpose, original, 0)
+
+    def _source_replay(self, purpose: str, source: str, index: int) -> scrapy.Request:
+        """The replay of a configured source's capture number ``index``: read one after another,
+        each choosing the next (``CaptureChain``), so the captures that can list nothing new
+        are not fetched."""
+        capture = self.source_captures[source][index]
+        self.count("archive_source_captures_read")
+        replay = replay_url(capture.original, capture.timestamp, base_url=self.wayback_base)
+        return self.replay_request(replay, purpose, capture.original, **{CHAIN: source, CHAIN_AT: index})
+
+    def _next_source_replay(self, meta: dict, body: bytes = b"") -> Iterable[scrapy.Request]:
+        """After a source capture was read (``body``) or could not be: the next one worth reading."""
+        source = meta.get(CHAIN)
+        if source is None:
+            return  # a sitemap of a replayed index: its index's capture goes on
+        dates = (parse_published(raw, self.outlet.timezone, self.started_at).utc for raw in listed_dates(body))
+        following = self.source_chains[source].read(meta[CHAIN_AT], [date for date in dates if date is not None])
+        if following is not None:
+            yield self._source_replay(meta[PURPOSE], source, following)
 
     def _listed(self, url: str, timestamp: str) -> Iterable[scrapy.Request]:
         """One URL of the archive's listing of the outlet: an article request, or nothing."""
+        self.wayback_listed.setdefault(url, timestamp)
         if not looks_like_article(url, self.outlet.archive_patterns or None):
             self.count("archive_not_articles")
             return
@@ -262,7 +313,6 @@ class ArchiveDiscovery:
         self.archive_listed_urls.add(url)
         hints = {"title": None, "published": None, "guid": None}
         for request in self.article_requests(url, hints):
-            request.meta[TIMESTAMP] = timestamp
             yield from self._archived_article(request)
 
     def _lookup_found(self, captures, meta) -> Iterable[scrapy.Request]:
@@ -300,6 +350,7 @@ class ArchiveDiscovery:
         elif verdict.status != 200:
             self.count("archive_error_captures")  # an archived 404 or 503: what the site said then
             self.logger.info("The capture %s is an archived %d", response.url, verdict.status)
+            yield from self._next_source_replay(response.meta)
         else:
             yield from self._memento(response, verdict)
 
@@ -328,6 +379,7 @@ class ArchiveDiscovery:
                 # A sitemap of a replayed index: its capture at the same time (or the nearest).
                 child = replay_url(result.url, timestamp, base_url=self.wayback_base)
                 yield self.replay_request(child, "sitemap", result.url)
+        yield from self._next_source_replay(meta, page.body)
 
     def _follow(self, response, follow_url: str, original: str | None, *, redirected: bool):
         meta = response.meta
@@ -335,12 +387,16 @@ class ArchiveDiscovery:
         if follow_url in seen:
             self.count("archive_redirect_loops")
             self.logger.warning("Archive redirect loop at %s", follow_url)
+            yield from self._next_source_replay(meta)
             return
         if len(seen) > MAX_HOPS:
             self.count("archive_too_many_hops")
             self.logger.warning("More than %d archive redirects from %s", MAX_HOPS, seen[0])
+            yield from self._next_source_replay(meta)
             return
         carried = {HINTS: meta.get(HINTS), HOPS: seen, "dont_filter": True}
+        if CHAIN in meta:
+            carried.update({CHAIN: meta[CHAIN], CHAIN_AT: meta[CHAIN_AT]})
         # The site's own redirect, captured: the article met its old URL too.
         carried[MET] = [*meta.get(MET, []), meta[ORIGINAL]] if redirected else meta.get(MET, [])
         yield self.replay_request(follow_url, meta[PURPOSE], original or meta[ORIGINAL], **carried)
@@ -355,11 +411,39 @@ class ArchiveDiscovery:
         if topic is not None and not could_be_on_topic(
             topic, title=hints.get("title"), url=request.url, language=self.outlet.language
         ):
-            self.count("archive_prefiltered")
+            if request.url not in self.prefiltered_urls:  # the same entry in many captures counts once
+                self.prefiltered_urls.add(request.url)
+                self.count("archive_prefiltered")
             return
         request.meta[FALLBACK] = True
+        request.callback = self.parse_live_article
         request.errback = self.live_article_failed
         yield request
+
+    def parse_live_article(self, response: scrapy.http.Response, hints: dict[str, Any]):
+        """The live answer to an article the archives listed: the article, unless the site now
+        answers with something else (a "page not found" with status 200, its homepage): then
+        the archived copy is read instead."""
+        items = list(self.parse_article(response, hints))
+        if all(self._has_article(item, response) for item in items):
+            yield from items
+            return
+        self.count("archive_live_no_article")
+        self.logger.info("No article live at %s any more: reading the archived copy", response.url)
+        first = (response.meta.get("redirect_urls") or [response.url])[0]
+        yield from self._from_archive(first, hints)
+
+    def _has_article(self, item: Any, response: scrapy.http.Response) -> bool:
+        if isinstance(item, scrapy.Request):
+            return True
+        landed = response.url.split("?")[0].rstrip("/")
+        if landed == self.outlet.homepage.split("?")[0].rstrip("/"):
+            return False  # old URLs redirected to the front page
+        return len((item.get("text") or "").split()) >= self._min_words
+
+    @cached_property
+    def _min_words(self) -> int:
+        return self.settings.getint("MONITOR_MIN_WORDS", 30)
 
     def live_article_failed(self, failure):
         request = failure.request
@@ -368,9 +452,12 @@ class ArchiveDiscovery:
             self.article_failed(failure)
             return
         self.count("archive_live_gone")
-        original = request.url
-        hints = request.cb_kwargs.get("hints") or {}
-        timestamp = request.meta.get(TIMESTAMP)
+        yield from self._from_archive(request.url, request.cb_kwargs.get("hints") or {})
+
+    def _from_archive(self, original: str, hints: dict) -> Iterable[scrapy.Request]:
+        """An article gone from the live site, read from the archives: the capture the Wayback
+        listing gave, else Common Crawl's, else the first a CDX look-up finds."""
+        timestamp = self.wayback_listed.get(original)
         capture = self.cc_captures.get(original)
         if timestamp:
             yield self.replay_request(
@@ -467,6 +554,7 @@ class ArchiveDiscovery:
         request = response.request.replace(url=record.target_uri)
         request.meta.update(
             {
+                ARTICLE: True,
                 FETCHED_FROM: COMMONCRAWL,
                 ARCHIVE_URL: f"{response.url}#{capture.offset},{capture.length}",
                 CAPTURED_AT: record.captured_at.isoformat(timespec="seconds"),
@@ -475,6 +563,7 @@ class ArchiveDiscovery:
         page = HtmlResponse(
             record.target_uri, status=200, headers=list(record.headers), body=record.payload, request=request
         )
+        self.crawler.signals.send_catch_log(page_from_record, response=page)  # its bytes kept in the run's WARC
         yield from self.parse_article(page, meta.get(HINTS) or {})
 
     # Failures ----------------------------------------------------------------------------------
@@ -486,6 +575,7 @@ class ArchiveDiscovery:
             self.count("archive_rate_limited" if failure.reason == Failure.RATE_LIMITED else "archive_retried")
             wait = min(failure.retry_after if failure.retry_after is not None else 60.0, self._max_retry_after)
             retry = response.request.replace(dont_filter=True)
+            retry.meta.pop("download_latency", None)  # the answer's, not the retry's
             retry.meta[RATE_RETRIES] = retries + 1
             retry.meta[ARCHIVE_NOT_BEFORE] = time.monotonic() + wait
             yield retry
@@ -497,13 +587,15 @@ class ArchiveDiscovery:
         else:
             self.count("archive_failed")
         self.logger.info("Archive: %s for %s (%s)", failure.reason.value, meta.get(ORIGINAL), response.url)
+        yield from self._next_source_replay(meta)
 
     @cached_property
     def _max_retry_after(self) -> float:
         return self.settings.getfloat("MONITOR_MAX_RETRY_AFTER", 60)
 
-    def archive_failed(self, failure) -> None:
+    def archive_failed(self, failure):
         if not counted_failure(failure):
             return  # a replay URL another request of this run asked for already
         self.count("archive_failed")
         self.logger.error("Archive request failed: %s (%s)", failure.request.url, failure.value)
+        yield from self._next_source_replay(failure.request.meta)

@@ -8,6 +8,8 @@ from collections import Counter
 
 import sqlite_utils
 
+from media_monitor.crawling.requestmeta import FETCHED_FROM
+from media_monitor.crawling.warcs import read_page, warc_folder
 from media_monitor.samplesite import SampleSite
 from media_monitor.samplesite.archive import ARCHIVE_MANIFEST
 from media_monitor.samplesite.archive_scenario import karabakh_scenario
@@ -38,6 +40,10 @@ def test_an_article_only_common_crawl_holds_is_stored(tmp_path):
     assert row["archive_url"] and "/crawl-data/CC-MAIN-2024-26/" in row["archive_url"]
     assert row["captured_at"] and row["captured_at"] > row["published_at"]
     assert row["published_at"] == page["published_at"]  # the page's own date, not the capture's
+    # Its bytes are kept in the run's WARC file too: `monitor reextract` needs no network.
+    kept = read_page(warc_folder(db), {k: row[k] for k in ("warc_file", "warc_offset", "warc_length")})
+    assert kept is not None and kept.url == row["url"] and page["title"].encode() in kept.body
+    assert kept.provenance[FETCHED_FROM] == "commoncrawl"
     run = sqlite_utils.Database(db)["crawl_runs"].get(1)  # counted by where the new rows came from
     assert run["stored_commoncrawl"] == sum(r["fetched_from"] == "commoncrawl" for r in stored) >= 1
     assert run["archive_listings"] > 0 and run["archive_captures"] > 0

@@ -13,11 +13,16 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
 import sqlite_utils
 
+from media_monitor.crawling.archivepace import SharedPace
+from media_monitor.samplesite import SampleSite
+from media_monitor.samplesite.archive import ARCHIVE_MANIFEST, RateLimit
+from media_monitor.samplesite.archive_scenario import karabakh_scenario
 from media_monitor.samplesite.generated import GeneratedSite
 from media_monitor.storage.minhash import signature
 
@@ -255,3 +260,51 @@ def test_a_distributed_backfill_stores_what_a_single_process_one_does(redis_url,
         p for p in manifest if p["found_via"] == ["gdelt"] and p["window"] == "in" and p["expect"] == "stored"
     ]
     assert gdelt_only and {url(p) for p in gdelt_only} <= stored
+
+
+def test_workers_share_one_archive_pace_through_redis(redis_url):
+    """Two workers' pacers (two Redis clients) take slots from one clock: spaced by the delay."""
+    paces = [SharedPace(redis.Redis.from_url(redis_url), "monitor") for _ in range(2)]
+    waits = [paces[n % 2].reserve("web.archive.org", 0.5) for n in range(6)]
+    assert [round(w * 2) for w in waits] == [0, 1, 2, 3, 4, 5]  # 0, 0.5, 1.0 … seconds
+    # Another archive host has its own slots; a Retry-After pushes a slot out.
+    assert paces[0].reserve("index.commoncrawl.org", 0.5) < 0.05
+    assert paces[1].reserve("index.commoncrawl.org", 0.5, wait_at_least=3.0) >= 3.0
+
+
+def test_workers_backfill_from_the_archive_at_one_shared_pace(redis_url, tmp_path):
+    """`monitor worker --since … --until …` with the Wayback route: two workers and the writer store
+    the Courier's 2024 pages from the archive, and the stand-in, which answers 429 above 4
+    requests a second per route (a burst of two), never has to: the workers' pace (0.25 s) is one, in Redis."""
+    limit = RateLimit(per_second=4, burst=2)  # a pacer's slots arrive with some jitter
+    with SampleSite() as live, karabakh_scenario(live.base, limits={"cdx": limit, "replay": limit}) as archive:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(archive.sources_toml(), "utf-8")
+        archive_settings = [
+            *("--since", "2024-04-01", "--until", "2024-06-30"),
+            *("--set", f"MONITOR_WAYBACK_URL={archive.base}", "--set", "MONITOR_ARCHIVE_DELAY=0.25"),
+            *("--set", "MONITOR_CC_INDEX_URL=", "--set", "MONITOR_CC_DATA_URL=", "--no-gdelt"),
+            *("--set", "MONITOR_MAX_RETRY_AFTER=1"),  # a 429 fails the test, not its timeout
+        ]
+        workers = [
+            _monitor(
+                *("worker", "--redis", redis_url, "--sources", str(sources), "--cache-dir", str(tmp_path / f"c{n}")),
+                *("--idle-exit", "3", *FAST, *archive_settings),
+                log=tmp_path / f"worker{n}.log",
+            )
+            for n in (1, 2)
+        ]
+        for n, proc in enumerate(workers, 1):
+            _wait(proc, tmp_path / f"worker{n}.log", timeout=240)
+        statuses = [r.status for r in archive.request_log if r.family in ("cdx", "replay")]
+    db = tmp_path / "monitor.db"
+    _wait(_ingest(redis_url, sources, db, tmp_path), tmp_path / "ingest.log")  # the items wait in Redis
+    manifest = tomllib.loads(ARCHIVE_MANIFEST.read_text("utf-8"))["page"]
+    expected = {p["path"] for p in manifest if p["expect"] == "stored" and p["window"] == "in" and p["live"] != 200} & {
+        p["path"] for p in manifest if "ia" in p["archives"]
+    }
+    rows = sqlite_utils.Database(db).query("select canonical_url, fetched_from from articles")
+    from_wayback = {r["canonical_url"].removeprefix(live.base) for r in rows if r["fetched_from"] == "wayback"}
+    assert len(statuses) >= 20
+    assert 429 not in statuses
+    assert len(from_wayback & expected) >= 0.95 * len(expected), sorted(expected - from_wayback)

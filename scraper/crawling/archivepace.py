@@ -9,21 +9,54 @@ request marked with ``ARCHIVE_REQUEST`` so that at most one request per
 earliest time it may leave (``ARCHIVE_NOT_BEFORE``, a ``time.monotonic()`` value): a retry
 after a rate limit waits out its ``Retry-After`` here.
 
-Workers on several machines (``monitor worker``) each have their own pacer, so N workers ask
-an archive N times as often; a pace shared through Redis is left for later.
+Workers (``monitor worker``, on one machine or many) share the pace through Redis when
+``REDIS_URL`` is set: the next slot of each archive host is one Redis key, taken by a Lua
+script on the Redis server's clock (one clock for every machine, the reservation atomic), so N
+workers together still ask each archive once per ``MONITOR_ARCHIVE_DELAY``. If Redis cannot be
+reached the process falls back to its own clock, with one warning.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import ClassVar
 from urllib.parse import urlsplit
+
+import redis
 
 # Request meta: the request goes to a web archive (its value names the archive, e.g. "wayback").
 ARCHIVE_REQUEST = "monitor_archive_request"
 # Request meta: the earliest time.monotonic() the request may be sent at.
 ARCHIVE_NOT_BEFORE = "monitor_archive_not_before"
+MAX_RESERVATIONS = 5  # slots a request may miss (its process too busy to wake on time) before it goes
+
+
+logger = logging.getLogger(__name__)
+
+# KEYS[1]: the host's next slot (seconds on the Redis clock); ARGV: the delay, and the seconds the
+# request must wait anyway (a Retry-After). Answers the seconds to wait, as a string (a Lua
+# number would come back truncated to an integer).
+_RESERVE = """
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local at = math.max(now + tonumber(ARGV[2]), tonumber(redis.call('GET', KEYS[1]) or '0'))
+redis.call('SET', KEYS[1], tostring(at + tonumber(ARGV[1])), 'EX', 3600)
+return tostring(at - now)
+"""
+
+
+class SharedPace:
+    """The archive slots of every worker, kept in Redis under ``{prefix}:archive-pace:{host}``."""
+
+    def __init__(self, client: redis.Redis, prefix: str):
+        self.prefix = prefix
+        self.reserve_slot = client.register_script(_RESERVE)
+
+    def reserve(self, host: str, delay: float, wait_at_least: float = 0.0) -> float:
+        key = f"{self.prefix}:archive-pace:{host}"
+        return float(self.reserve_slot(keys=[key], args=[repr(delay), repr(max(0.0, wait_at_least))]))
 
 
 class ArchivePace:
@@ -35,6 +68,9 @@ class ArchivePace:
     def __init__(self, crawler):
         self.crawler = crawler
         self.delay = max(0.0, crawler.settings.getfloat("MONITOR_ARCHIVE_DELAY"))
+        url = crawler.settings.get("REDIS_URL")
+        prefix = crawler.settings.get("MONITOR_REDIS_PREFIX") or "monitor"
+        self.shared = SharedPace(redis.Redis.from_url(url), prefix) if url else None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -52,8 +88,35 @@ class ArchivePace:
         if not request.meta.get(ARCHIVE_REQUEST):
             return None
         host = urlsplit(request.url).netloc.lower()
-        wait = self.reserve(host, self.delay, request.meta.get(ARCHIVE_NOT_BEFORE) or 0.0)
-        if wait > 0:
+        # A download slot of its own: queued behind the outlet's pages in a shared slot (one
+        # host, or a full slot), paced requests would leave it together.
+        request.meta.setdefault("download_slot", f"archive {host}")
+        not_before = request.meta.get(ARCHIVE_NOT_BEFORE) or 0.0
+        for _ in range(MAX_RESERVATIONS):
+            wait = self._wait_for_slot(host, not_before)
+            if wait <= 0:
+                break
             self.crawler.stats.inc_value("monitor/archive_paced_seconds", wait)
+            due = time.monotonic() + wait
             await asyncio.sleep(wait)
+            # A busy process wakes its sleepers late and together: gone at once, they would
+            # reach the archive in a burst. A slot missed by half a delay is given up for a new one.
+            if time.monotonic() - due <= self.delay / 2:
+                break
+            self.crawler.stats.inc_value("monitor/archive_slots_missed")
+        self.crawler.stats.inc_value("monitor/archive_requests_sent")
         return None
+
+    def _wait_for_slot(self, host: str, not_before: float) -> float:
+        wait = self._shared_wait(host, not_before) if self.shared else None
+        return self.reserve(host, self.delay, not_before) if wait is None else wait
+
+    def _shared_wait(self, host: str, not_before: float) -> float | None:
+        """The wait the shared pace gives, or None when Redis cannot be asked (then this process's
+        own pace holds, and the operator is told once)."""
+        try:
+            return self.shared.reserve(host, self.delay, not_before - time.monotonic())
+        except redis.RedisError as exc:
+            logger.warning("Archive pace not shared (Redis: %s): this process keeps its own", exc)
+            self.shared = None
+            return None

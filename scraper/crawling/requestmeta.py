@@ -19,3 +19,7 @@ LIVE = "live"  # fetched_from of a page fetched from the outlet itself
 # {"warc_file", "warc_offset", "warc_length"}.
 FETCHED_AT = "monitor_fetched_at"
 WARC_RECORD = "monitor_warc_record"
+
+# Signal (sent by the archive route, with ``response``): a page rebuilt from an archive's record
+# (a Common Crawl WARC record) that no middleware saw; KeepWarc keeps it as it keeps fetched pages.
+page_from_record = object()

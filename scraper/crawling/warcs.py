@@ -53,6 +53,7 @@ from media_monitor.crawling.requestmeta import (
     FETCHED_FROM,
     LIVE,
     WARC_RECORD,
+    page_from_record,
 )
 
 SUFFIX = ".warc.gz"
@@ -174,6 +175,8 @@ class KeepWarc:
         self.path = folder / warc_file_name(crawler.settings.getint("MONITOR_CRAWL_RUN_ID") or None)
         self.warc: WarcFile | None = None  # opened with the first page: a crawl that reads none writes no file
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        # A Common Crawl page is rebuilt from its record by the spider, past this middleware.
+        crawler.signals.connect(self.process_spider_input, signal=page_from_record)
 
     @classmethod
     def from_crawler(cls, crawler):

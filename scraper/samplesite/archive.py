@@ -38,7 +38,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import Message
 from email.utils import format_datetime
@@ -172,6 +172,7 @@ class ArchiveRequest:
     range: str | None
     user_agent: str | None
     status: int  # 0: the connection was reset
+    at: float = field(default=0.0, compare=False)  # when it arrived (time.monotonic())
 
     @property
     def query(self) -> dict[str, list[str]]:
@@ -596,6 +597,7 @@ class ArchiveSite(LocalSite):
 
     def answer_request(self, target: str, headers: Message) -> Answer:
         """A scripted fault first, then the route family's rate limit, then the answer; logged."""
+        arrived = time.monotonic()
         path = unquote(urlsplit(target).path)
         family = route_family(path)
         answer = self._scripted_fault(path, family) or self._throttled(family)
@@ -603,7 +605,7 @@ class ArchiveSite(LocalSite):
             answer = self._encoded(self._route(family, path, target, headers), family, target, headers)
         with self._lock:
             self.request_log.append(
-                ArchiveRequest(family, target, headers.get("Range"), headers.get("User-Agent"), answer.status)
+                ArchiveRequest(family, target, headers.get("Range"), headers.get("User-Agent"), answer.status, arrived)
             )
         return answer
 
