@@ -90,6 +90,9 @@ MONITOR_WAYBACK_URL = os.environ.get("MONITOR_WAYBACK_URL", "https://web.archive
 MONITOR_CC_INDEX_URL = os.environ.get("MONITOR_CC_INDEX_URL", "https://index.commoncrawl.org")  # the index server
 MONITOR_CC_DATA_URL = os.environ.get("MONITOR_CC_DATA_URL", "https://data.commoncrawl.org")  # the WARC files
 MONITOR_ARCHIVE_DELAY = 1.0  # seconds between requests to one archive host, for every spider of the process
+# Index queries (Wayback CDX searches, Common Crawl index pages) also keep this many seconds
+# apart: the Internet Archive's hard limit is 60 CDX searches a minute, and it asks for 80% of it.
+MONITOR_ARCHIVE_INDEX_DELAY = 1.25
 MONITOR_ARCHIVE_AFTER_DAYS = 28  # captures of feeds and sitemaps read until this many days after the window
 
 DOWNLOADER_MIDDLEWARES = {

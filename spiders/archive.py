@@ -82,7 +82,7 @@ from media_monitor.archives.wayback import (
     parse_timestamp,
     replay_url,
 )
-from media_monitor.crawling.archivepace import ARCHIVE_NOT_BEFORE, ARCHIVE_REQUEST
+from media_monitor.crawling.archivepace import ARCHIVE_INDEX, ARCHIVE_NOT_BEFORE, ARCHIVE_REQUEST
 from media_monitor.crawling.failures import counted_failure
 from media_monitor.crawling.requestmeta import (
     ARCHIVE_URL,
@@ -228,7 +228,9 @@ class ArchiveDiscovery:
             resume_key=meta.pop("resume_key", None),
         )
         meta.setdefault("cdx_args", {"match_type": match_type, "filters": filters, "collapse": collapse})
-        return self.archive_request(query, self.parse_archive_cdx, purpose, **{ORIGINAL: url, **meta})
+        return self.archive_request(
+            query, self.parse_archive_cdx, purpose, **{ORIGINAL: url, ARCHIVE_INDEX: True, **meta}
+        )
 
     def replay_request(self, replay: str, purpose: str, original: str, **meta) -> scrapy.Request:
         target = parse_replay_url(replay)
@@ -473,7 +475,11 @@ class ArchiveDiscovery:
     def cc_index_request(self, crawl, page: int) -> scrapy.Request:
         url = index_query_url(crawl, self.outlet.homepage, match_type="prefix", page=page)
         return self.archive_request(
-            url, self.parse_cc_index, "cc-index", archive=COMMONCRAWL, **{CC_CRAWL: crawl, CC_PAGE: page}
+            url,
+            self.parse_cc_index,
+            "cc-index",
+            archive=COMMONCRAWL,
+            **{CC_CRAWL: crawl, CC_PAGE: page, ARCHIVE_INDEX: True},
         )
 
     def parse_cc_collinfo(self, response: scrapy.http.Response):

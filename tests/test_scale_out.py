@@ -265,11 +265,18 @@ def test_a_distributed_backfill_stores_what_a_single_process_one_does(redis_url,
 def test_workers_share_one_archive_pace_through_redis(redis_url):
     """Two workers' pacers (two Redis clients) take slots from one clock: spaced by the delay."""
     paces = [SharedPace(redis.Redis.from_url(redis_url), "monitor") for _ in range(2)]
-    waits = [paces[n % 2].reserve("web.archive.org", 0.5) for n in range(6)]
+    host = [("web.archive.org", 0.5)]
+    waits = [paces[n % 2].reserve(host) for n in range(6)]
     assert [round(w * 2) for w in waits] == [0, 1, 2, 3, 4, 5]  # 0, 0.5, 1.0 … seconds
+    # An index query takes the host's slot and its index clock's (1 s here): the next index query
+    # waits for the index clock, the next replay only for the host's.
+    index = [*host, ("web.archive.org index", 1.0)]
+    assert round(paces[0].reserve(index) * 2) == 6
+    assert round(paces[1].reserve(index) * 2) == 8
+    assert round(paces[0].reserve(host) * 2) == 9
     # Another archive host has its own slots; a Retry-After pushes a slot out.
-    assert paces[0].reserve("index.commoncrawl.org", 0.5) < 0.05
-    assert paces[1].reserve("index.commoncrawl.org", 0.5, wait_at_least=3.0) >= 3.0
+    assert paces[0].reserve([("index.commoncrawl.org", 0.5)]) < 0.05
+    assert paces[1].reserve([("index.commoncrawl.org", 0.5)], wait_at_least=3.0) >= 3.0
 
 
 def test_workers_backfill_from_the_archive_at_one_shared_pace(redis_url, tmp_path):
