@@ -107,7 +107,11 @@ DOWNLOADER_MIDDLEWARES = {
     "media_monitor.crawling.faults.TruncatedBody": 595,
     "media_monitor.crawling.faults.RedirectGuard": 610,
 }
-EXTENSIONS = {"media_monitor.crawling.heap.FreezeStartupHeap": 900}
+EXTENSIONS = {
+    "media_monitor.crawling.heap.FreezeStartupHeap": 900,
+    # `scrapy crawl NAME` takes the outlet's lock as `monitor crawl` does (crawling/locks.py).
+    "media_monitor.crawling.locks.CrawlLock": 0,
+}
 SPIDER_MIDDLEWARES = {
     # Keeping the bytes: just after Scrapy's HttpErrorMiddleware (50), so it sees only the
     # responses the callback reads, bodies decompressed, and names each one's WARC record on
