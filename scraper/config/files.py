@@ -14,10 +14,18 @@ _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 def read_text(path: str | os.PathLike, kind: str, error: type[ValueError]) -> str:
     """The file's text, decoded as UTF-8 (a UTF-8 byte order mark is dropped); ``error`` with
     the file's name when it cannot be read or is in another encoding."""
+    return decode(read_bytes(path, kind, error), path, kind, error)
+
+
+def read_bytes(path: str | os.PathLike, kind: str, error: type[ValueError]) -> bytes:
     try:
-        data = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except OSError as exc:
         raise error(f"cannot read {kind} file {path}: {exc.strerror}") from exc
+
+
+def decode(data: bytes, path: str | os.PathLike, kind: str, error: type[ValueError]) -> str:
+    """``data``, the bytes of the ``kind`` file ``path``, as text: read_text's decoding."""
     if data.startswith(_UTF16_BOMS):
         raise error(f"{path}: the {kind} file is UTF-16 text; save it as UTF-8")
     try:
