@@ -223,6 +223,9 @@ def test_sigkill_mid_crawl_loses_nothing_committed_and_the_next_run_completes(so
     # the dead crawl's locks are stale (its process is gone): the next run takes them over
     again = crawl(db, sources, "--outlet", "herald_en", "--outlet", "baku_az")
     assert again.returncode == 0, again.stderr
+    # the killed run is no longer "running": interrupted, with the rows it stored counted
+    killed = sqlite3.connect(db).execute("select status, fetched from crawl_runs where id = 1").fetchone()
+    assert killed[0] == "interrupted" and killed[1] >= len(committed)  # rows committed until the kill
     full = tmp_path / "full.db"
     crawl(full, sources, "--outlet", "herald_en", "--outlet", "baku_az")
     keys = [r[0] for r in sqlite3.connect(db).execute("select url_key from articles")]
