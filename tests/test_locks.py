@@ -11,7 +11,8 @@ import sys
 import textwrap
 import time
 
-from media_monitor.crawling.locks import OutletLock, lock_folder
+from media_monitor.crawling.locks import OutletLock, lock_folder, mark_killed_runs
+from media_monitor.storage.store import ArticleStore
 from tests.conftest import ROOT, crawl
 
 
@@ -71,14 +72,22 @@ def test_a_lock_held_by_a_live_process_is_refused_and_freed_when_it_is_killed(tm
 
 _TAKE = "import time\nfrom media_monitor.crawling.locks import OutletLock\nlock = OutletLock({folder!r}, 'oc_media')\nassert lock.acquire()\n"
 
-# One racing taker: at each trial's start time it tries the trial's lock, over a stale file
-# naming a dead process, and keeps what it won until every trial is over.
+# One racing taker: once every racer is ready, at each trial's time it tries the trial's lock,
+# over a stale file naming a dead process; it keeps what it won until every racer is done.
 _RACER = textwrap.dedent(
     """
     import os, sys, time
     from pathlib import Path
     from media_monitor.crawling.locks import OutletLock
-    folder, start, trials = Path(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+    folder, racers, trials = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+
+    def everyone(state):
+        (folder / f"{state}-{os.getpid()}").touch()
+        while len(list(folder.glob(f"{state}-*"))) < racers:
+            time.sleep(0.01)
+
+    everyone("ready")
+    start = max(p.stat().st_mtime for p in folder.glob("ready-*")) + 0.5
     kept = []
     for trial in range(trials):
         time.sleep(max(0.0, start + trial * 0.05 - time.time()))
@@ -86,26 +95,39 @@ _RACER = textwrap.dedent(
         if lock.acquire():
             kept.append(lock)
             (folder / str(trial) / f"won-{os.getpid()}").touch()
-    time.sleep(max(0.0, start + trials * 0.05 + 1 - time.time()))
+    everyone("done")
     """
 )
 
 
 def test_of_racing_takers_exactly_one_wins(tmp_path):
-    trials, racers = 40, 4
+    trials, racers = 100, 5
     dead = int(
         subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout
     )
     for trial in range(trials):
         _write(tmp_path / str(trial) / "oc_media.lock", pid=dead)
-    start = time.time() + 4  # the racers import Scrapy first
     processes = [
-        subprocess.Popen([sys.executable, "-c", _RACER, str(tmp_path), str(start), str(trials)], cwd=ROOT)
+        subprocess.Popen([sys.executable, "-c", _RACER, str(tmp_path), str(racers), str(trials)], cwd=ROOT)
         for _ in range(racers)
     ]
     assert [p.wait(timeout=120) for p in processes] == [0] * racers
     winners = [len(list((tmp_path / str(trial)).glob("won-*"))) for trial in range(trials)]
     assert winners == [1] * trials
+
+
+def test_only_runs_whose_crawl_is_gone_are_marked_killed(tmp_path):
+    store = ArticleStore(tmp_path / "m.db")
+    folder = lock_folder(tmp_path / "m.db")
+    left, live, writer, mine = (store.start_run([name], "t", True) for name in ("left", "live", "ingest", "mine"))
+    _write(folder / "left.lock", pid=1)  # the file a killed crawl left behind
+    holder = OutletLock(folder, "live")
+    assert holder.acquire()  # a live crawl (another open file: flock tells them apart)
+    assert mark_killed_runs(store, folder, held={"mine"}) == [left, mine]
+    statuses = dict(store.db.execute("select id, status from crawl_runs").fetchall())
+    assert statuses == {left: "interrupted", live: "running", writer: "running", mine: "interrupted"}
+    holder.release()
+    store.db.close()
 
 
 SLOW = ["-s", "DOWNLOAD_DELAY=0.4", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "MONITOR_BATCH_SIZE=1"]

@@ -86,24 +86,15 @@ def test_health_marks_an_outlet_stale_after_three_empty_runs(site, tmp_path):
     assert health["dead_en"]["next_crawl_at"] > health["yerevan_hy"]["next_crawl_at"]
 
 
+def _three_scheduled_crawls(db, sources) -> list[str]:
+    """`monitor schedule` arguments: yerevan_hy every second, three crawls."""
+    every_second = ["--every", "1s", "--outlet", "yerevan_hy", "--max-runs", "3"]
+    return ["schedule", "--db", str(db), "--sources", str(sources), *every_second, "--", *FAST]
+
+
 def test_schedule_runs_one_crawl_per_cycle(sources, tmp_path):
     db = tmp_path / "m.db"
-    result = run_monitor(
-        "schedule",
-        "--db",
-        str(db),
-        "--sources",
-        str(sources),
-        "--every",
-        "1s",
-        "--outlet",
-        "yerevan_hy",
-        "--max-runs",
-        "3",
-        "--",
-        *FAST,
-        timeout=180,
-    )
+    result = run_monitor(*_three_scheduled_crawls(db, sources), timeout=180)
     assert result.returncode == 0, result.stderr
     runs = list(sqlite_utils.Database(db).query("select status, outlets from crawl_runs order by id"))
     assert [r["status"] for r in runs] == ["completed"] * 3
@@ -113,21 +104,7 @@ def test_schedule_runs_one_crawl_per_cycle(sources, tmp_path):
 def test_schedule_keeps_crawling_with_the_last_good_sources_file(sources, tmp_path):
     db, edited = tmp_path / "m.db", tmp_path / "sources.toml"
     edited.write_bytes(sources.read_bytes())
-    scheduler = _monitor(
-        "schedule",
-        "--db",
-        str(db),
-        "--sources",
-        str(edited),
-        "--every",
-        "1s",
-        "--outlet",
-        "yerevan_hy",
-        "--max-runs",
-        "3",
-        "--",
-        *FAST,
-    )
+    scheduler = _monitor(*_three_scheduled_crawls(db, edited))
     try:
         assert _wait_until(lambda: _count(db, "select count(*) from crawl_runs where status != 'running'") >= 1)
         edited.write_text("outlet = [1, 2]\n")  # saved mid-edit; the scheduler used to die on it

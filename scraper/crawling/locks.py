@@ -101,11 +101,19 @@ def lock_folder(db: str | os.PathLike) -> Path:
 
 def mark_killed_runs(store: ArticleStore, folder: str | os.PathLike, held: set[str]) -> list[int]:
     """Record as ``interrupted`` each run still ``running`` whose process is gone: none of its
-    outlets is locked by another process (those in ``held`` are this process's). Return their ids."""
+    outlets is locked by another process, and one at least shows that a crawl of it ended
+    without releasing its lock — this process holds it now (``held``), or its lock file was left
+    behind. (The writer of a scale-out, which locks nothing, leaves no such trace: its live run
+    is not taken for a killed one.) Return their ids."""
+
+    def free(name: str) -> bool:
+        return name in held or not OutletLock(folder, name).taken_elsewhere()
+
+    def left_behind(name: str) -> bool:
+        return name in held or OutletLock(folder, name).path.exists()
+
     killed = [
-        run_id
-        for run_id, outlets in store.running_runs()
-        if not any(name not in held and OutletLock(folder, name).taken_elsewhere() for name in outlets)
+        run_id for run_id, outlets in store.running_runs() if all(map(free, outlets)) and any(map(left_behind, outlets))
     ]
     for run_id in killed:
         store.finish_killed_run(run_id)
@@ -116,7 +124,8 @@ def mark_killed_runs(store: ArticleStore, folder: str | os.PathLike, held: set[s
 class CrawlLock:
     """The outlet lock for a crawl started as ``scrapy crawl NAME``: taken as the crawler is
     built, released when the spider closes. Off when ``monitor crawl`` (``CrawlJob``, which sets
-    MONITOR_CRAWL_RUN_ID) holds the locks already, and for a worker without a database."""
+    MONITOR_CRAWL_RUN_ID) holds the locks already, for a worker without a database, and for a
+    crawler that runs no engine (the scale-out writer, ``reextract``): they crawl nothing."""
 
     def __init__(self, crawler, lock: OutletLock):
         self.lock = lock
@@ -144,8 +153,10 @@ class CrawlLock:
     @classmethod
     def from_crawler(cls, crawler):
         db = crawler.settings.get("MONITOR_DB")
-        if not db or crawler.settings.get("MONITOR_CRAWL_RUN_ID"):
-            raise NotConfigured("no database, or the crawl job holds the outlet locks")
+        # Crawler.crawl() creates the spider before the extensions; a crawler built to run no
+        # engine (compat.apply_crawler_settings) has none yet. No message: no warning logged.
+        if not db or crawler.settings.get("MONITOR_CRAWL_RUN_ID") or crawler.spider is None:
+            raise NotConfigured
         return cls(crawler, OutletLock(lock_folder(db), crawler.spidercls.name))
 
     def spider_opened(self, spider):
