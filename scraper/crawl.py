@@ -13,7 +13,7 @@ from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 
 from media_monitor.config.sources import load_sources, select_outlets, sources_path
-from media_monitor.crawling.locks import OutletLock, lock_folder
+from media_monitor.crawling.locks import OutletLock, lock_folder, mark_killed_runs
 from media_monitor.storage.store import ArticleStore
 from media_monitor.story.topic import load_topic
 
@@ -68,7 +68,8 @@ def run_crawl(job: CrawlJob) -> int | None:
 
     A bad sources or topic file, or an outlet the sources file lacks, raises SourcesError or
     TopicError before anything is crawled. Each outlet is locked for the crawl (see
-    ``media_monitor.crawling.locks``). SIGINT/SIGTERM stop it gracefully: requests in flight
+    ``media_monitor.crawling.locks``); a run left ``running`` by a killed crawl is recorded as
+    ``interrupted`` first. SIGINT/SIGTERM stop it gracefully: requests in flight
     finish, their items are stored, and the run is recorded as ``interrupted``; with
     ``job_dir`` the next crawl resumes the rest.
     """
@@ -90,6 +91,7 @@ def run_crawl(job: CrawlJob) -> int | None:
     settings = job.settings()
     store = ArticleStore.acquire(job.db)
     try:
+        mark_killed_runs(store, lock_folder(job.db), set(spiders))
         store.upsert_outlets([o.as_row() for o in outlets if o.name in spiders])
         run_id = store.start_run(spiders, topic_name, job.topic_filter, job.since, job.until)
         settings.set("MONITOR_CRAWL_RUN_ID", run_id, priority="cmdline")

@@ -110,7 +110,12 @@ DOWNLOADER_MIDDLEWARES = {
     "media_monitor.crawling.faults.TruncatedBody": 595,
     "media_monitor.crawling.faults.RedirectGuard": 610,
 }
-EXTENSIONS = {"media_monitor.crawling.heap.FreezeStartupHeap": 900, "media_monitor.crawling.progress.Progress": 500}
+EXTENSIONS = {
+    "media_monitor.crawling.heap.FreezeStartupHeap": 900,
+    # `scrapy crawl NAME` takes the outlet's lock as `monitor crawl` does (crawling/locks.py).
+    "media_monitor.crawling.locks.CrawlLock": 0,
+    "media_monitor.crawling.progress.Progress": 500,
+}
 # Progress (scraper/crawling/progress.py): a line per outlet in the log every this many seconds
 # (0: none); on a terminal (auto: when stderr is one; true/false to force) a live status line.
 MONITOR_PROGRESS_INTERVAL = 60.0

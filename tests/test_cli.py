@@ -72,7 +72,39 @@ BAD_OPTIONS = [
     (["status", "--db", "{missing}"], "no database at"),
     (["export", "--db", "{junk}"], "file is not a database"),
     (["status", "--db", "{junk}"], "file is not a database"),
+    # Configuration validated whole: what used to end in a traceback, or pass and break the crawl.
+    *(
+        ([*command, "--sources", "{" + name + "}"], message)
+        for command in (["sources", "check"], ["worker", *REDIS], ["schedule", "--db", "{db}", "--every", "30m"])
+        for name, message in {
+            "int_outlets": "outlet #1, key 'outlet': 1 is not an [[outlet]] table",
+            "utf16_sources": "the sources file is UTF-16 text; save it as UTF-8",
+            "ipv6_sources": "key 'feeds': 'http://[::1/feed' is not an http(s) URL",
+            "date_format_sources": "key 'listings #1.date_format': 5 must be a strptime format",
+            "deep_sources": "is not valid TOML: nested too deeply",
+        }.items()
+    ),
+    *(
+        ([*command, "--topic", "{string_topic}"], "key 'terms.en': 'peacekeep*' is a string")
+        for command in (["crawl"], ["worker", *REDIS], ["schedule", "--db", "{db}", "--every", "30m", "--"])
+    ),
+    *(
+        ([*command, "--db", "{no_folder}"], "does not exist (create it first)")
+        for command in (["crawl"], ["schedule", "--every", "30m"], ["ingest", *REDIS], ["serve"], ["status"])
+    ),
 ]
+
+
+GOOD_SOURCES = BAD_SOURCES.replace("Mars/Olympus", "Asia/Tbilisi")
+LISTING = '[[outlet.listings]]\nurl = "https://x.example/p/{page}"\nlinks = "a"\n'
+BAD_CONFIG = {  # name: (text, encoding)
+    "int_outlets": ("outlet = [1, 2]\n", "utf-8"),
+    "utf16_sources": (GOOD_SOURCES, "utf-16"),
+    "ipv6_sources": (GOOD_SOURCES.replace("https://x.example/feed", "http://[::1/feed"), "utf-8"),
+    "date_format_sources": (GOOD_SOURCES + LISTING + "date_format = 5\n", "utf-8"),
+    "deep_sources": ("outlet = " + "[" * 3000 + "]" * 3000 + "\n", "utf-8"),
+    "string_topic": ('[[concept]]\nname = "force"\n[concept.terms]\nen = "peacekeep*"\n', "utf-8"),
+}
 
 
 def invoke(*args):
@@ -89,12 +121,14 @@ def command_paths(group: click.Group, path: tuple[str, ...] = ()):
 
 @pytest.fixture
 def bad_files(tmp_path) -> dict[str, str]:
-    files = {name: tmp_path / name for name in ("bad_sources", "bad_topic", "db", "missing", "junk")}
+    files = {name: tmp_path / name for name in ("bad_sources", "bad_topic", "db", "missing", "junk", *BAD_CONFIG)}
     files["bad_sources"].write_text(BAD_SOURCES, encoding="utf-8")
     files["bad_topic"].write_text('name = "no_concepts"\n', encoding="utf-8")
     open_database(files["db"]).close()
     files["junk"].write_text("not SQLite\n", encoding="utf-8")
-    return {name: str(path) for name, path in files.items()}
+    for name, (text, encoding) in BAD_CONFIG.items():
+        files[name].write_text(text, encoding=encoding)
+    return {name: str(path) for name, path in files.items()} | {"no_folder": str(tmp_path / "typo" / "m.db")}
 
 
 def test_every_command_has_help_with_an_example():
@@ -191,6 +225,12 @@ def test_status_lists_runs_and_outlets(crawled):
 def test_monitor_db_environment_variable(crawled):
     result = CliRunner().invoke(cli, ["status"], env={"MONITOR_DB": str(crawled[0])})
     assert result.exit_code == 0 and "herald_en" in result.output
+
+
+def test_a_database_in_a_missing_folder_is_refused_not_created(sources, tmp_path):
+    result = run_monitor("crawl", "--db", str(tmp_path / "typo" / "m.db"), "--sources", str(sources))
+    assert result.returncode == 2 and "does not exist (create it first)" in result.stderr
+    assert not (tmp_path / "typo").exists()
 
 
 def test_bad_sources_file_gets_a_clear_message(tmp_path):

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from media_monitor.cli import cli
 from media_monitor.crawling.locks import OutletLock, lock_folder
+from media_monitor.operations.lastgood import LastGoodConfig
 from tests.conftest import FAST, ROOT, crawl, run_monitor
 
 SLOW = [
@@ -85,28 +86,68 @@ def test_health_marks_an_outlet_stale_after_three_empty_runs(site, tmp_path):
     assert health["dead_en"]["next_crawl_at"] > health["yerevan_hy"]["next_crawl_at"]
 
 
+def _three_scheduled_crawls(db, sources) -> list[str]:
+    """`monitor schedule` arguments: yerevan_hy every second, three crawls."""
+    every_second = ["--every", "1s", "--outlet", "yerevan_hy", "--max-runs", "3"]
+    return ["schedule", "--db", str(db), "--sources", str(sources), *every_second, "--", *FAST]
+
+
 def test_schedule_runs_one_crawl_per_cycle(sources, tmp_path):
     db = tmp_path / "m.db"
-    result = run_monitor(
-        "schedule",
-        "--db",
-        str(db),
-        "--sources",
-        str(sources),
-        "--every",
-        "1s",
-        "--outlet",
-        "yerevan_hy",
-        "--max-runs",
-        "3",
-        "--",
-        *FAST,
-        timeout=180,
-    )
+    result = run_monitor(*_three_scheduled_crawls(db, sources), timeout=180)
     assert result.returncode == 0, result.stderr
     runs = list(sqlite_utils.Database(db).query("select status, outlets from crawl_runs order by id"))
     assert [r["status"] for r in runs] == ["completed"] * 3
     assert "3 crawls run" in result.stderr
+
+
+def test_schedule_keeps_crawling_with_the_last_good_sources_file(sources, tmp_path):
+    db, edited = tmp_path / "m.db", tmp_path / "sources.toml"
+    edited.write_bytes(sources.read_bytes())
+    scheduler = _monitor(*_three_scheduled_crawls(db, edited))
+    try:
+        assert _wait_until(lambda: _count(db, "select count(*) from crawl_runs where status != 'running'") >= 1)
+        edited.write_text("outlet = [1, 2]\n")  # saved mid-edit; the scheduler used to die on it
+        _, stderr = scheduler.communicate(timeout=180)
+    finally:
+        if scheduler.poll() is None:
+            scheduler.kill()
+    assert scheduler.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, stderr  # once, not at every tick
+    assert f"{edited}: outlet #1, key 'outlet': 1 is not an [[outlet]] table" in errors[0]
+    assert "crawling with the last good sources file" in errors[0]
+    statuses = [r[0] for r in sqlite3.connect(db).execute("select status from crawl_runs")]
+    assert statuses == ["completed"] * 3
+
+
+def test_last_good_config_is_kept_while_a_file_is_bad_and_taken_up_when_fixed(sources, tmp_path, caplog):
+    edited, topic = tmp_path / "sources.toml", tmp_path / "story.toml"
+    edited.write_bytes(sources.read_bytes())
+    topic.write_text('[[concept]]\nname = "force"\n[concept.terms]\nen = ["peacekeep*"]\n')
+    config = LastGoodConfig.create(tmp_path / "m.db", edited, topic, ["yerevan_hy"])
+    assert config.names == ["yerevan_hy"]
+    good_sources, good_topic = config.copy("sources").read_bytes(), config.copy("topic").read_bytes()
+    assert config.crawl_options() == ["--sources", str(config.copy("sources")), "--topic", str(config.copy("topic"))]
+    assert config.copy("topic").name == "story.toml"  # a topic without a name is named by its file
+
+    edited.write_text(sources.read_text().replace('name = "yerevan_hy"', 'name = "yerevan"'))  # --outlet gone
+    topic.write_text('[[concept]]\nname = "force"\n[concept.terms]\nen = "peacekeep*"\n')
+    for _ in range(3):
+        config.refresh()
+    assert config.names == ["yerevan_hy"]
+    assert (config.copy("sources").read_bytes(), config.copy("topic").read_bytes()) == (good_sources, good_topic)
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 2
+    assert errors[0].startswith(f"no outlet named yerevan_hy in {edited}; crawling with the last good sources file")
+    assert errors[1].startswith(f"{topic}: concept 'force', key 'terms.en': 'peacekeep*' is a string")
+
+    edited.write_bytes(sources.read_bytes())
+    topic.write_text('[[concept]]\nname = "force"\n[concept.terms]\nen = ["peacekeeper*"]\n')
+    config.refresh()
+    assert config.copy("topic").read_text() == topic.read_text()
+    assert f"{topic} is valid again: crawling with it" in caplog.text
 
 
 def test_schedule_stops_cleanly_on_sigterm_and_marks_the_run_interrupted(sources, tmp_path):
@@ -159,6 +200,9 @@ def test_sigkill_mid_crawl_loses_nothing_committed_and_the_next_run_completes(so
     # the dead crawl's locks are stale (its process is gone): the next run takes them over
     again = crawl(db, sources, "--outlet", "herald_en", "--outlet", "baku_az")
     assert again.returncode == 0, again.stderr
+    # the killed run is no longer "running": interrupted, with the rows it stored counted
+    killed = sqlite3.connect(db).execute("select status, fetched from crawl_runs where id = 1").fetchone()
+    assert killed[0] == "interrupted" and killed[1] >= len(committed)  # rows committed until the kill
     full = tmp_path / "full.db"
     crawl(full, sources, "--outlet", "herald_en", "--outlet", "baku_az")
     keys = [r[0] for r in sqlite3.connect(db).execute("select url_key from articles")]

@@ -65,7 +65,7 @@ def test_bad_entries_name_the_outlet_and_key(change, message):
     with pytest.raises(SourcesError) as error:
         parse_sources(GOOD.replace(*change), origin="my.toml")
     assert message in str(error.value)
-    assert str(error.value).startswith("my.toml is not a valid sources file")
+    assert str(error.value).startswith("my.toml: outlet ")
 
 
 def test_selectors_are_read():
@@ -142,3 +142,50 @@ def test_select_outlets_keeps_the_order_named_and_refuses_unknown_names():
     with pytest.raises(SourcesError) as error:
         select_outlets(outlets, ["nosuch", first, "absent"], DEFAULT_SOURCES)
     assert str(error.value) == f"no outlet named absent, nosuch in {DEFAULT_SOURCES}"
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("outlet = [1, 2]", "my.toml: outlet #1, key 'outlet': 1 is not an [[outlet]] table"),
+        ("outlet = " + "[" * 3000 + "]" * 3000, "my.toml is not valid TOML: nested too deeply"),
+        ("x = " + "{a = " * 3000 + "1" + "}" * 3000, "my.toml is not valid TOML: nested too deeply"),
+        (
+            GOOD.replace("https://oc-media.org/feed/", "http://[::1/feed"),
+            "my.toml: outlet 'oc_media' (#1), key 'feeds': 'http://[::1/feed' is not an http(s) URL",
+        ),
+        (
+            GOOD.replace("https://oc-media.org/feed/", "http://oc-media.org:99999/feed"),
+            "key 'feeds': 'http://oc-media.org:99999/feed' is not an http(s) URL",
+        ),
+        (
+            GOOD + LISTING + "date_format = 5\n",
+            "my.toml: outlet 'oc_media' (#1), key 'listings #1.date_format': 5 must be a strptime format",
+        ),
+        (GOOD + LISTING + 'date_format = "Y-m-d"\n', "key 'listings #1.date_format': 'Y-m-d' must be a strptime"),
+        (GOOD + LISTING.replace("max_pages = 5", "max_pages = true"), "key 'listings #1.max_pages': must be a whole"),
+    ],
+)
+def test_malformed_files_end_in_a_message_naming_file_outlet_and_key(text, message):
+    with pytest.raises(SourcesError) as error:
+        parse_sources(text, origin="my.toml")
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "encoding, message",
+    [
+        ("utf-16", "the sources file is UTF-16 text; save it as UTF-8"),
+        ("cp1251", "the sources file is not UTF-8 text (byte 0xce at offset 39); save it as UTF-8"),
+        ("utf-8-sig", None),  # a byte order mark is fine
+    ],
+)
+def test_a_file_not_in_utf8_is_refused_by_name(tmp_path, encoding, message):
+    path = tmp_path / "my.toml"
+    path.write_text(GOOD.replace("OC Media", "ОС Медиа"), encoding=encoding)
+    if message is None:
+        assert load_sources(path)[0].title == "ОС Медиа"
+        return
+    with pytest.raises(SourcesError) as error:
+        load_sources(path)
+    assert str(error.value).startswith(f"{path}: {message}")

@@ -711,3 +711,53 @@ TBILISI_BODY = (
     "The Tbilisi wine festival opened on Saturday in the old town with forty wineries from Kakheti. "
     "Visitors tasted qvevri wines and traditional bread while musicians played in the square. "
 ) * 3
+
+
+TERMS = '[[concept]]\nname = "force"\n[concept.terms]\n'
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        # A string where a list belongs was one term a character, and its "*" matched any word.
+        (
+            TERMS + 'en = "peacekeep*"\n',
+            "t.toml: concept 'force', key 'terms.en': 'peacekeep*' is a string; write a list of terms: ['peacekeep*']",
+        ),
+        (TERMS + 'en = ["peacekeep*", "*"]\n', "t.toml: concept 'force', key 'terms.en': '*' would match any word"),
+        (TERMS + 'en = [" * "]\n', "key 'terms.en': ' * ' would match any word"),
+        (TERMS + "en = [5]\n", "key 'terms.en': 5 is not a term"),
+        ('[[concept]]\nname = "force"\nterms = ["a"]\n', "key 'terms': must be a table"),
+        (
+            '[[concept]]\nname = "x"\n[[concept.near]]\n[concept.near.terms]\nen = ["left", "troops"]\n',
+            "concept 'x', near #1, key 'terms.en': 'left' is a string; write a list of terms in each group",
+        ),
+        (
+            '[[concept]]\nname = "x"\n[[concept.near]]\n[concept.near.terms]\nen = [["left"], ["*"]]\n',
+            "near #1, key 'terms': '*' would match any word",
+        ),
+        (
+            TERMS.replace('"force"\n', '"force"\nweight = "high"\n') + 'en = ["a"]\n',
+            "key 'weight': 'high' is not a number",
+        ),
+        (TERMS.replace('"force"\n', '"force"\nrequired = "yes"\n') + 'en = ["a"]\n', "key 'required': 'yes' is not"),
+        ('threshold = "0.5"\n' + TERMS + 'en = ["a"]\n', "t.toml, key 'threshold': '0.5' is not a number"),
+        ("concept = [1]\n", "t.toml: concept #1, key 'concept': 1 is not a [[concept]] table"),
+        ('gdelt = {queries = "peacekeepers"}\n' + TERMS + 'en = ["a"]\n', "key 'gdelt.queries': 'peacekeepers' is a"),
+        ("x = " + "[" * 3000 + "]" * 3000, "t.toml is not valid TOML: nested too deeply"),
+    ],
+)
+def test_topic_typos_are_refused_by_concept_and_key(text, message):
+    with pytest.raises(TopicError) as error:
+        parse_topic(text, origin="t.toml")
+    assert message in str(error.value)
+
+
+def test_a_topic_file_not_in_utf8_is_refused_by_name(tmp_path):
+    path = tmp_path / "t.toml"
+    path.write_text(TERMS + 'ru = ["миротвор*"]\n', encoding="utf-16")
+    with pytest.raises(TopicError, match="the topic file is UTF-16 text; save it as UTF-8"):
+        load_topic(path)
+    path.write_text(TERMS + 'ru = ["миротвор*"]\n', encoding="cp1251")
+    with pytest.raises(TopicError, match="the topic file is not UTF-8 text"):
+        load_topic(path)

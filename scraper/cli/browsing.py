@@ -40,7 +40,9 @@ def serve(db_path, host, port, public):
     """Browse the database in Datasette, with the project's metadata and dashboard.
 
     Binds 127.0.0.1 (this machine only) unless --public or --host says otherwise. The front
-    page leads to the coverage dashboard (/-/dashboards/coverage).
+    page leads to the coverage dashboard (/-/dashboards/coverage). In public mode a malformed
+    parameter gets a 400, /-/versions and /-/threads are hidden, and one CSV download stops at
+    MONITOR_PUBLIC_MAX_CSV_MB megabytes (default 100).
 
     \b
     Example:
@@ -50,8 +52,12 @@ def serve(db_path, host, port, public):
     import uvicorn
 
     from media_monitor.web.app import make_datasette
+    from media_monitor.web.public import csv_cap_mb
 
     host = host or ("0.0.0.0" if public else "127.0.0.1")
+    if public:
+        with usage_errors():
+            csv_cap_mb()
     datasette = make_datasette(db_path, public=public)
     shown = "127.0.0.1" if host == "0.0.0.0" else host
     click.echo(

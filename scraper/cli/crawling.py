@@ -194,7 +194,9 @@ def schedule(ctx, db_path, every, cron, sources, outlets, max_runs, crawl_args):
     none (between half and eight times the interval), and backs off exponentially while it
     fails. Outlets are locked, so no two crawls of one outlet overlap (with cron-started
     crawls either). SIGTERM/SIGINT finish the crawl in flight, record it as interrupted, and
-    exit. Arguments after `--` go to `monitor crawl`.
+    exit. Arguments after `--` go to `monitor crawl`. A sources or topic file that turns bad
+    while the scheduler runs is logged as one error and its last good version (kept in
+    <db>-schedule/) is crawled until it is fixed.
 
     \b
     Example:
@@ -205,25 +207,25 @@ def schedule(ctx, db_path, every, cron, sources, outlets, max_runs, crawl_args):
 
     from cronsim import CronSimError
 
-    from media_monitor.config.sources import load_sources, select_outlets, sources_path
     from media_monitor.operations.schedule import Cadence, Scheduler, parse_every
 
     with usage_errors("--every", "--cron", also=(CronSimError,)):
         plan = Cadence(every=parse_every(every) if every else None, cron=cron)
-    with usage_errors("--outlet"):
-        select_outlets(load_sources(sources), outlets, sources_path(sources))
     # Parsed now, as `monitor crawl` will parse them: a bad one stops the scheduler here
     # instead of failing every crawl it starts.
-    crawl.make_context("crawl", list(crawl_args), parent=ctx.parent)
+    crawl_params = crawl.make_context("crawl", list(crawl_args), parent=ctx.parent).params
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    runs = Scheduler(
-        db=db_path,
-        schedule=plan,
-        sources=sources,
-        outlets=list(outlets),
-        crawl_args=list(crawl_args),
-        max_runs=max_runs,
-    ).run()
+    with usage_errors("--outlet"):  # the files are checked, and copied aside, before any crawl
+        scheduler = Scheduler(
+            db=db_path,
+            schedule=plan,
+            sources=sources,
+            outlets=list(outlets),
+            crawl_args=list(crawl_args),
+            max_runs=max_runs,
+            topic=crawl_params.get("topic"),
+        )
+    runs = scheduler.run()
     click.echo(f"{runs} crawls run", err=True)
 
 

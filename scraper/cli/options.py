@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
@@ -66,6 +67,15 @@ def _settings(ctx: click.Context, param: click.Parameter, pairs: tuple[str, ...]
     return settings
 
 
+def _in_existing_folder(ctx: click.Context, param: click.Parameter, path: str) -> str:
+    """--db: the database's folder must exist. A typo in it would otherwise create a whole new
+    tree (and an empty database in it) instead of failing."""
+    folder = Path(path).expanduser().parent
+    if not folder.is_dir():
+        raise click.BadParameter(f"{path}: the folder {folder} does not exist (create it first)")
+    return path
+
+
 db_option = click.option(
     "--db",
     "db_path",
@@ -73,6 +83,7 @@ db_option = click.option(
     default="monitor.db",
     show_default=True,
     type=click.Path(dir_okay=False),
+    callback=_in_existing_folder,
     help="SQLite database file (or set MONITOR_DB).",
 )
 sources_option = click.option(

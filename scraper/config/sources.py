@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from media_monitor.config import CONFIG_DIR
+from media_monitor.config.files import read_text, read_toml
 from media_monitor.extraction.selectors import compile_selector
 
 DEFAULT_SOURCES = CONFIG_DIR / "sources.toml"
@@ -298,15 +298,19 @@ class _Problems:
         self.messages.append(f"{where}, key '{key}': {message}")
 
     def raise_if_any(self) -> None:
+        """One line a problem, each naming the file, the outlet and the key."""
         if self.messages:
-            listed = "\n  ".join(self.messages)
-            raise SourcesError(f"{self.origin} is not a valid sources file:\n  {listed}")
+            raise SourcesError("\n".join(f"{self.origin}: {message}" for message in self.messages))
 
 
 def _is_web_url(value: object) -> bool:
     if not isinstance(value, str):
         return False
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 -- raises for a port out of range or not a number
+    except ValueError:  # a malformed IPv6 address ("http://[::1/feed"), a bad port
+        return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
@@ -420,8 +424,12 @@ def _check_listings(value: object, where: str, problems: _Problems) -> list[List
                 continue
             _check_selector(selector, where, f"{key}.{selector_key}", problems)
         for int_key in ("max_pages", "first_page"):
-            if int_key in entry and (not isinstance(entry[int_key], int) or entry[int_key] < 0):
+            value = entry.get(int_key, 0)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 problems.add(where, f"{key}.{int_key}", "must be a whole number")
+        date_format = entry.get("date_format", "%Y-%m-%d")
+        if not isinstance(date_format, str) or "%" not in date_format:
+            problems.add(where, f"{key}.date_format", f"{date_format!r} must be a strptime format such as '%d.%m.%Y'")
         if len(problems.messages) == before:
             listings.append(Listing(**entry))
     return listings
@@ -431,14 +439,15 @@ def parse_sources(text: str, origin: str = "sources file") -> list[Outlet]:
     """Validate the TOML text of a sources file and return its outlets in file order. Other
     top-level tables (the archive scenario's ``[archive]``, where its stand-in archives answer)
     are not the loader's: the archives are configured by settings (MONITOR_WAYBACK_URL …)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SourcesError(f"{origin} is not valid TOML: {exc}") from exc
+    data = read_toml(text, origin, SourcesError)
     problems = _Problems(origin)
     entries = data.get("outlet")
     if not isinstance(entries, list) or not entries:
         raise SourcesError(f"{origin} has no [[outlet]] tables")
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            problems.add(f"outlet #{number}", "outlet", f"{entry!r} is not an [[outlet]] table")
+    problems.raise_if_any()
     outlets: list[Outlet] = []
     seen: set[str] = set()
     for number, entry in enumerate(entries, start=1):
@@ -461,11 +470,7 @@ def sources_path(explicit: str | os.PathLike | None = None) -> Path:
 
 def load_sources(path: str | os.PathLike | None = None) -> list[Outlet]:
     resolved = sources_path(path)
-    try:
-        text = resolved.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SourcesError(f"cannot read sources file {resolved}: {exc.strerror}") from exc
-    return parse_sources(text, origin=str(resolved))
+    return parse_sources(read_text(resolved, "sources", SourcesError), origin=str(resolved))
 
 
 def select_outlets(outlets: list[Outlet], names: Iterable[str], origin: str | os.PathLike) -> list[Outlet]:

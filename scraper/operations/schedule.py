@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 
 from cronsim import CronSim
 
-from media_monitor.config.sources import load_sources
 from media_monitor.db import open_database
+from media_monitor.operations.lastgood import LastGoodConfig
 
 logger = logging.getLogger(__name__)
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -71,9 +71,15 @@ class Scheduler:
     max_runs: int | None = None
     stopping: threading.Event = field(default_factory=threading.Event)
     child: subprocess.Popen | None = None
+    topic: str | None = None
+    config: LastGoodConfig = field(init=False)
+
+    def __post_init__(self):
+        self.config = LastGoodConfig.create(self.db, self.sources, self.topic, self.outlets)
 
     def due(self, now: datetime) -> list[str]:
-        names = self.outlets or [o.name for o in load_sources(self.sources)]
+        self.config.refresh()  # a file broken since: logged once, its last good copy crawled
+        names = self.config.names
         db = open_database(self.db)
         try:
             next_at = {
@@ -94,11 +100,10 @@ class Scheduler:
             "--set",
             f"MONITOR_POLL_INTERVAL={self.schedule.base_interval(now)}",
         ]
-        if self.sources:
-            command += ["--sources", self.sources]
         for name in names:
             command += ["--outlet", name]
-        self.child = subprocess.Popen(command + self.crawl_args)
+        # The good copies' options last: they win over a --sources or --topic of crawl_args.
+        self.child = subprocess.Popen(command + self.crawl_args + self.config.crawl_options())
         try:
             return self.child.wait()
         finally:

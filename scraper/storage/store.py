@@ -23,7 +23,7 @@ from media_monitor.db import open_database
 from media_monitor.normalise.urls import canonicalise_url, url_key
 from media_monitor.storage.health import STALE_RUNS, is_stale, next_interval
 from media_monitor.storage.minhash import NearDuplicateIndex, Signature
-from media_monitor.story.topic import BORDERLINE, ON_TOPIC
+from media_monitor.story.topic import BORDERLINE, OFF_TOPIC, ON_TOPIC
 
 # Columns copied from a normalised item into the articles table.
 ARTICLE_COLUMNS = (
@@ -640,6 +640,37 @@ class ArticleStore:
         with self.db.conn:
             self.db["outlet_health"].upsert(row, pk="outlet")
         return row
+
+    def running_runs(self) -> list[tuple[int, list[str]]]:
+        """The runs recorded as ``running``, with the outlets (spiders) each crawls."""
+        rows = self.db.execute("select id, outlets from crawl_runs where status = 'running' order by id").fetchall()
+        return [(run_id, json.loads(outlets or "[]")) for run_id, outlets in rows]
+
+    def finish_killed_run(self, run_id: int) -> dict:
+        """Record a run whose process died (SIGKILL, a power cut) as ``interrupted``, each outlet
+        not recorded yet with the counts its rows show: the rows that carry the run's id, new (by
+        topic status, or a copy) when first seen during the run, updated otherwise. What left no
+        row (unchanged pages, failures) is not known."""
+        self.commit()
+        recorded = {r["outlet"] for r in self.db["crawl_run_outlets"].rows_where("crawl_run_id = ?", [run_id])}
+        started = self.db["crawl_runs"].get(run_id)["started_at"]
+        tallies: dict[str, Counter] = defaultdict(Counter)
+        for outlet, first_seen, topic_status, duplicate_of in self.db.execute(
+            "select outlet, first_seen_at, topic_status, duplicate_of from articles where crawl_run_id = ?", [run_id]
+        ):
+            if first_seen < started:
+                counter = "updated"
+            elif duplicate_of is not None:
+                counter = "duplicates"
+            else:
+                counter = topic_status if topic_status in (BORDERLINE, OFF_TOPIC) else "new"
+            tallies[outlet].update({counter: 1, "fetched": 1})
+        for outlet, tally in tallies.items():
+            if outlet in recorded:  # its spider closed before the kill and recorded its own counts
+                continue
+            counts = {column: tally.get(column, 0) for column in COUNT_COLUMNS}
+            self.record_outlet_run(run_id, outlet, counts, "interrupted", "the crawl was killed before it finished")
+        return self.finish_run(run_id, "interrupted")
 
     def finish_run(self, run_id: int, status: str | None = None) -> dict:
         """Total the outlets' counts into the run and set its status; return the run row.

@@ -27,13 +27,13 @@ from __future__ import annotations
 import functools
 import os
 import re
-import tomllib
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from media_monitor.config import CONFIG_DIR
+from media_monitor.config.files import read_text, read_toml
 from media_monitor.normalise.text import fold
 
 DEFAULT_TOPIC = CONFIG_DIR / "topics" / "karabakh_peacekeepers.toml"
@@ -337,9 +337,53 @@ def _unknown(table: dict, known: set[str], where: str) -> None:
         raise TopicError(f"{where}: unknown key {', '.join(extra)} (known: {', '.join(sorted(known))})")
 
 
+def _check_term(term: object, where: str, key: str) -> None:
+    """A term must say something: a lone ``*`` (or one after nothing but spaces and marks)
+    would match every word, and the filter with it."""
+    if not isinstance(term, str) or not term.strip():
+        raise TopicError(f"{where}, key '{key}': {term!r} is not a term (a non-empty string)")
+    if not re.search(r"\w", fold_for_topic(term.strip()).rstrip("*")):
+        raise TopicError(f"{where}, key '{key}': {term!r} would match any word")
+
+
+def _listed(value: object, where: str, key: str, what: str) -> list:
+    """``value`` when it is a list; a string where a list belongs would be read one term a
+    character (and its ``*`` would match any word), so it is refused by name."""
+    if isinstance(value, str):
+        raise TopicError(f"{where}, key '{key}': {value!r} is a string; write a list of {what}: [{value!r}]")
+    if not isinstance(value, list):
+        raise TopicError(f"{where}, key '{key}': must be a list of {what}")
+    return value
+
+
+def _table(value: object, where: str, key: str) -> dict:
+    if not isinstance(value, dict):
+        raise TopicError(f"{where}, key '{key}': must be a table ([{key}] or {{...}})")
+    return value
+
+
+def _terms(by_language: object, where: str, key: str) -> list[str]:
+    """The terms of a ``[concept.terms]`` table, every language's list checked."""
+    terms = []
+    for language, listed in _table(by_language, where, key).items():
+        for term in _listed(listed, where, f"{key}.{language}", "terms"):
+            _check_term(term, where, f"{key}.{language}")
+            terms.append(term)
+    return terms
+
+
+def _number(value: object, where: str, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TopicError(f"{where}, key '{key}': {value!r} is not a number")
+    return float(value)
+
+
 def _parse_group(group: list, where: str) -> tuple[Terms | None, tuple[str, ...]]:
     if not group or not all(isinstance(t, str) and t.strip() for t in group):
         raise TopicError(f"{where}: a near group is a non-empty list of terms")
+    for term in group:
+        if not term.startswith("@"):
+            _check_term(term, where, "terms")
     names = tuple(dict.fromkeys(t[1:] for t in group if t.startswith("@")))
     terms = list(dict.fromkeys(t for t in group if not t.startswith("@")))
     return (Terms.compile(terms) if terms else None), names
@@ -352,10 +396,13 @@ def _parse_near(entry: dict, where: str) -> Near:
     within = entry.get("within", "sentence")
     if within != "sentence" and not (isinstance(within, int) and within >= 0):
         raise TopicError(f'{where}: within is a number of words or "sentence", not {within!r}')
-    by_language = entry.get("terms", {})
+    by_language = _table(entry.get("terms", {}), where, "terms")
     if not by_language:
         raise TopicError(f"{where}: no [concept.near.terms]")
-    sizes = {len(groups) if isinstance(groups, list) else 0 for groups in by_language.values()}
+    for language, groups in by_language.items():
+        for group in _listed(groups, where, f"terms.{language}", "groups: [[…], […]]"):
+            _listed(group, where, f"terms.{language}", "terms in each group")
+    sizes = {len(groups) for groups in by_language.values()}
     if len(sizes) > 1 or min(sizes) < 2:
         raise TopicError(f"{where}: every language gives the same two or more groups: [[…], […]]")
     merged = [[term for groups in by_language.values() for term in groups[i]] for i in range(sizes.pop())]
@@ -363,11 +410,21 @@ def _parse_near(entry: dict, where: str) -> Near:
 
 
 def _parse_concept(entry: dict, number: int, origin: str) -> Concept:
+    if not isinstance(entry, dict):
+        raise TopicError(f"{origin}: concept #{number}, key 'concept': {entry!r} is not a [[concept]] table")
     name = entry.get("name", f"#{number}")
     where = f"{origin}: concept '{name}'"
+    if not isinstance(name, str) or not name:
+        raise TopicError(f"{origin}: concept #{number}, key 'name': {name!r} is not a name")
     _unknown(entry, CONCEPT_KEYS, where)
-    terms = [t for by_language in entry.get("terms", {}).values() for t in by_language]
-    near = tuple(_parse_near(e, f"{where}, near #{i}") for i, e in enumerate(entry.get("near", []), 1))
+    for key in ("required", "negative"):
+        if not isinstance(entry.get(key, False), bool):
+            raise TopicError(f"{where}, key '{key}': {entry[key]!r} is not true or false")
+    if not isinstance(entry.get("instead_of", ""), str):
+        raise TopicError(f"{where}, key 'instead_of': {entry['instead_of']!r} is not a concept's name")
+    terms = _terms(entry.get("terms", {}), where, "terms")
+    near_tables = _listed(entry.get("near", []), where, "near", "[[concept.near]] tables")
+    near = tuple(_parse_near(_table(e, where, "near"), f"{where}, near #{i}") for i, e in enumerate(near_tables, 1))
     if not terms and not near:
         raise TopicError(f"{where} has no terms")
     negative = bool(entry.get("negative"))
@@ -375,7 +432,7 @@ def _parse_concept(entry: dict, number: int, origin: str) -> Concept:
         raise TopicError(f"{where} cannot be both negative and required")
     if entry.get("instead_of") and not negative:
         raise TopicError(f"{where}: instead_of is for negative concepts")
-    weight = float(entry.get("weight", 1.0))
+    weight = _number(entry.get("weight", 1.0), where, "weight")
     compiled = Terms.compile(terms) if terms else None
     return Concept(name, weight, bool(entry.get("required")), compiled, near, negative, entry.get("instead_of"))
 
@@ -403,32 +460,35 @@ def _resolution_order(concepts: list[Concept], origin: str) -> tuple[Concept, ..
 
 
 def parse_topic(text: str, origin: str = "topic file") -> Topic:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise TopicError(f"{origin} is not valid TOML: {exc}") from exc
+    data = read_toml(text, origin, TopicError)
     _unknown(data, TOPIC_KEYS, origin)
-    concepts = [_parse_concept(entry, n, origin) for n, entry in enumerate(data.get("concept", []), start=1)]
+    entries = _listed(data.get("concept", []), origin, "concept", "[[concept]] tables")
+    concepts = [_parse_concept(entry, n, origin) for n, entry in enumerate(entries, start=1)]
     if not concepts:
         raise TopicError(f"{origin} has no [[concept]] tables")
-    threshold = float(data.get("threshold", 0.0))
+    threshold = _number(data.get("threshold", 0.0), origin, "threshold")
     borderline = data.get("borderline")
-    if borderline is not None and not float(borderline) <= threshold:
+    if borderline is not None and not _number(borderline, origin, "borderline") <= threshold:
         raise TopicError(f"{origin}: borderline ({borderline}) is above threshold ({threshold})")
     return Topic(
         name=data.get("name", Path(origin).stem),
         title=data.get("title", ""),
         threshold=threshold,
         concepts=_resolution_order(concepts, origin),
-        gdelt_queries=tuple(data.get("gdelt", {}).get("queries", [])),
+        gdelt_queries=_gdelt_queries(data, origin),
         borderline=None if borderline is None else float(borderline),
     )
 
 
+def _gdelt_queries(data: dict, origin: str) -> tuple[str, ...]:
+    queries = _listed(
+        _table(data.get("gdelt", {}), origin, "gdelt").get("queries", []), origin, "gdelt.queries", "queries"
+    )
+    if not all(isinstance(q, str) and q.strip() for q in queries):
+        raise TopicError(f"{origin}, key 'gdelt.queries': every query is a non-empty string")
+    return tuple(queries)
+
+
 def load_topic(path: str | os.PathLike | None = None) -> Topic:
     resolved = Path(path or os.environ.get("MONITOR_TOPIC") or DEFAULT_TOPIC)
-    try:
-        text = resolved.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TopicError(f"cannot read topic file {resolved}: {exc.strerror}") from exc
-    return parse_topic(text, origin=str(resolved))
+    return parse_topic(read_text(resolved, "topic", TopicError), origin=str(resolved))

@@ -12,6 +12,7 @@ from datasette.plugins import pm
 
 from media_monitor.db import METADATA, open_database
 from media_monitor.web import plugin
+from media_monitor.web import public as public_mode
 from media_monitor.web.plugin import (
     DASHBOARD_ACTOR,
     PLUGIN,
@@ -56,16 +57,19 @@ def load_metadata(db_path: str | os.PathLike) -> dict:
 
 
 def register_plugin() -> None:
-    """The project's plugin (scraper/web/plugin.py), once per process."""
+    """The project's plugins (scraper/web/plugin.py, and public mode's guard, public.py), once per process."""
     if not pm.is_registered(plugin):
         pm.register(plugin, name=PLUGIN)
+    if not pm.is_registered(public_mode):
+        pm.register(public_mode, name=f"{PLUGIN}-public")
 
 
 def make_datasette(db_path: str | os.PathLike, public: bool = False, settings: dict | None = None) -> Datasette:
     """A Datasette for ``db_path`` (migrated first, so an old file gets the current schema).
 
     ``public`` turns off arbitrary SQL: tables, facets, search, the canned queries and the
-    dashboard (whose chart queries only are allowed, see scraper/web/plugin.py) remain.
+    dashboard (whose chart queries only are allowed, see scraper/web/plugin.py) remain;
+    malformed parameters get a 4xx and one CSV is capped (scraper/web/public.py).
     """
     open_database(db_path).close()
     metadata = load_metadata(db_path)
@@ -73,6 +77,7 @@ def make_datasette(db_path: str | os.PathLike, public: bool = False, settings: d
         # Only the dashboard's actor, given to the dashboard's own chart requests, may run SQL.
         metadata["allow_sql"] = {"id": DASHBOARD_ACTOR}
         metadata.setdefault("plugins", {}).setdefault(PLUGIN, {})["public"] = True
+        settings = {"max_csv_mb": public_mode.csv_cap_mb(), **(settings or {})}
     register_plugin()
     datasette = Datasette(
         [str(db_path)], metadata=metadata, settings={**SETTINGS, **(settings or {})}, template_dir=str(TEMPLATES)
