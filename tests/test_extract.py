@@ -49,7 +49,7 @@ META = (
         (ld(**{"@type": "NewsArticle", "inLanguage": "hy"}) + META, ' lang="en"', "declared_language", "hy"),
         # in a @graph, and ignoring non-article objects
         (
-            ld(**{"@graph": [{"@type": "WebSite", "name": "Site"}, {"@type": "ReportageNews", "headline": "Graph"}]}),
+            ld(**{"@graph": [{"@type": "WebSite", "name": "Site"}, {"@type": "ReportageNewsArticle", "headline": "Graph"}]}),
             "",
             "title",
             "Graph",

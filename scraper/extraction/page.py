@@ -68,6 +68,7 @@ from media_monitor.extraction.headline import (
     without_site_name,
 )
 from media_monitor.extraction.pageparts import element_or_ancestor_matches
+from media_monitor.extraction.schematypes import is_article
 from media_monitor.extraction.selectors import compile_selector
 from media_monitor.normalise.dates import url_date
 
@@ -76,18 +77,6 @@ from media_monitor.normalise.dates import url_date
 for _chatty in ("trafilatura", "htmldate"):
     logging.getLogger(_chatty).setLevel(logging.INFO)
 
-ARTICLE_TYPES = {
-    "NewsArticle",
-    "Article",
-    "ReportageNews",
-    "AnalysisNewsArticle",
-    "BackgroundNewsArticle",
-    "OpinionNewsArticle",
-    "ReviewNewsArticle",
-    "BlogPosting",
-    "LiveBlogPosting",
-    "Report",
-}
 # Meta names that carry a publication time, most trusted first (after article:published_time).
 DATE_META = (
     "article:published_time",
@@ -135,14 +124,14 @@ def _json_ld_objects(tree: lxml.html.HtmlElement) -> list[dict]:
             node = pending.pop(0)
             if isinstance(node, dict):
                 objects.append(node)
-                pending.extend(g for g in node.get("@graph", []) if isinstance(g, dict))
+                pending.extend(g for g in _listed(node.get("@graph")) if isinstance(g, dict))
+                # a WebPage whose main entity is the article: {"@type": "WebPage", "mainEntity": {...}}
+                pending.extend(e for e in _listed(node.get("mainEntity")) if isinstance(e, dict))
     return objects
 
 
-def _is_article(node: dict) -> bool:
-    kind = node.get("@type")
-    kinds = kind if isinstance(kind, list) else [kind]
-    return any(k in ARTICLE_TYPES for k in kinds if isinstance(k, str))
+def _listed(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def _url_of(value: Any) -> str | None:
@@ -279,7 +268,7 @@ def parse_page(html: str, url: str, selectors: dict[str, str]) -> ParsedPage | N
         tree=tree,
         url=url,
         objects=objects,
-        article=next((o for o in objects if _is_article(o)), {}),
+        article=next((o for o in objects if is_article(o)), {}),
         meta=_meta(tree),
         selected={field: _selected(tree, selectors, field) for field in SELECTOR_FIELDS},
         byline=first_byline(tree),  # its names are authors, its line may date the page
