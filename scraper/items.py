@@ -12,7 +12,8 @@ class ArticleItem(scrapy.Item):
     title = scrapy.Field()
     published_candidates = scrapy.Field()  # raw date strings from the page, most trusted first
     modified_raw = scrapy.Field()
-    authors = scrapy.Field()
+    authors = scrapy.Field()  # people
+    agencies = scrapy.Field()  # the news agencies credited (AP, Reuters, dpa …), apart from the people
     description = scrapy.Field()
     canonical_link = scrapy.Field()  # <link rel=canonical>
     og_url = scrapy.Field()

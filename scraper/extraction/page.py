@@ -21,7 +21,9 @@ heuristics and trafilatura.
   update). The pipeline then adds the feed's date and, last, the URL's day.
 * Authors (``media_monitor.extraction.authors``): JSON-LD (``@id`` references resolved), author metas, the
   outlet's selector, the printed byline, trafilatura's metadata (asked only when none of these
-  names anyone: its author search costs ~5 ms a page), a byline line in the text.
+  names anyone: its author search costs ~5 ms a page), a byline line in the text. Each value is
+  split into names; news agencies go to ``agencies``, the site's name only where no person
+  and no agency is named.
 * Text: the outlet's selector, else trafilatura's main text (else JSON-LD ``articleBody``) with
   the standfirst it dropped.
 * Modified time, description, og:url, declared language: JSON-LD, then the metas (the
@@ -50,7 +52,7 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
-from media_monitor.extraction.authors import choose_authors, first_byline, json_ld_names, text_byline
+from media_monitor.extraction.authors import Credits, choose_authors, first_byline, json_ld_names, text_byline
 from media_monitor.extraction.dates import (
     date_on_line,
     distinct_dates,
@@ -255,6 +257,11 @@ class ParsedPage:
         """The site's names (host labels, og:site_name), as ``headline.site_keys`` gives them."""
         return site_keys(self.url, read_site_name(self))
 
+    @cached_property
+    def credits(self) -> Credits:
+        """``read_credits``: the people and the agencies the page credits."""
+        return read_credits(self)
+
 
 def parse_page(html: str, url: str, selectors: dict[str, str]) -> ParsedPage | None:
     """The page parsed once, or None when there is no page (empty or unparsable HTML)."""
@@ -364,7 +371,7 @@ def read_title(page: ParsedPage) -> str | None:
     )
 
 
-def read_authors(page: ParsedPage) -> list[str]:
+def read_credits(page: ParsedPage) -> Credits:
     by_id = {o["@id"]: o for o in page.objects if isinstance(o.get("@id"), str)}
     return choose_authors(
         lambda name: names_site(name, page.site_name_keys),
@@ -375,6 +382,14 @@ def read_authors(page: ParsedPage) -> list[str]:
         lambda: (extract_metadata(page.tree, page.url).author or "").split("; "),
         text_byline(page.main_text),
     )
+
+
+def read_authors(page: ParsedPage) -> list[str]:
+    return page.credits.people
+
+
+def read_agencies(page: ParsedPage) -> list[str]:
+    return page.credits.agencies
 
 
 def read_text(page: ParsedPage, headline: str | None) -> str:
@@ -394,20 +409,21 @@ READERS: dict[str, Callable[[ParsedPage], Any]] = {
     "site_name": read_site_name,
     "title": read_title,
     "authors": read_authors,
+    "agencies": read_agencies,
 }
 
 
 def extract_page(html: str, url: str, selectors: dict[str, str] | None = None) -> dict[str, Any]:
     """Everything an article page says about itself, as raw strings.
 
-    Keys: title, published_candidates (most trusted first), modified_raw, authors,
-    description, canonical_link, og_url, declared_language, site_name, text. ``selectors``
+    Keys: title, published_candidates (most trusted first), modified_raw, authors (people),
+    agencies (the news agencies credited: AP, Reuters, dpa …), description, canonical_link, og_url, declared_language, site_name, text. ``selectors``
     are the outlet's own (``[outlet.selectors]``: title, published, authors, text), asked after
     JSON-LD and the metas and before the generic heuristics.
     """
     page = parse_page(html, url, selectors or {})
     if page is None:
-        return {"text": "", "authors": [], "published_candidates": []}
+        return {"text": "", "authors": [], "agencies": [], "published_candidates": []}
     values = {field: read(page) for field, read in READERS.items()}
     values["text"] = read_text(page, values["title"])
     return values
