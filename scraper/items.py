@@ -37,6 +37,7 @@ class ArticleItem(scrapy.Item):
     published_at = scrapy.Field()
     published_raw = scrapy.Field()
     published_offset = scrapy.Field()
+    published_precision = scrapy.Field()  # second | minute | day | month: a day-only date is the whole day
     language = scrapy.Field()
     language_source = scrapy.Field()
     word_count = scrapy.Field()

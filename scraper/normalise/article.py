@@ -59,6 +59,7 @@ def normalise_article(
         "published_at": published.iso,
         "published_raw": published.raw,
         "published_offset": published.offset,
+        "published_precision": published.precision,
         "language": language,
         "language_source": language_source,
         "content_hash": content_hash(text),
