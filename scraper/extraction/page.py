@@ -63,13 +63,14 @@ from media_monitor.extraction.dates import (
     trust_the_url,
 )
 from media_monitor.extraction.headline import (
+    heading_text,
     letters_and_digits,
     names_site,
     printed_headline,
     site_keys,
     without_site_name,
 )
-from media_monitor.extraction.pageparts import element_or_ancestor_matches
+from media_monitor.extraction.pageparts import element_or_ancestor_matches, picture_texts, without_leading_captions
 from media_monitor.extraction.schematypes import is_article
 from media_monitor.extraction.selectors import compile_selector
 from media_monitor.normalise.dates import url_date
@@ -175,7 +176,7 @@ LEAD_XPATH = (
 # levels above each.
 LEAD_BLOCK_DEPTH = 4
 _NOT_LEAD_TAGS = ("figure", "aside", "nav", "footer")
-_NOT_LEAD = re.compile("sidebar")
+_NOT_LEAD = re.compile("sidebar|caption|credit|carouselslide", re.IGNORECASE)
 
 
 def _with_lead(text: str, tree: lxml.html.HtmlElement, headline: str | None) -> str:
@@ -183,7 +184,7 @@ def _with_lead(text: str, tree: lxml.html.HtmlElement, headline: str | None) -> 
     the first lead-classed element after the printed headline, in the headline's block."""
     if not headline or not text:
         return text
-    heading = next((e for e in tree.iter("h1", "h2", "h3") if " ".join(e.text_content().split()) == headline), None)
+    heading = next((e for e in tree.iter("h1", "h2", "h3") if heading_text(e) == headline), None)
     if heading is None:
         return text
     block = list(heading.iterancestors())[:LEAD_BLOCK_DEPTH]
@@ -363,7 +364,7 @@ def read_title(page: ParsedPage) -> str | None:
         _first(
             *[
                 t
-                for t in (*page_titles, _text_of(page.tree, "//h1"))
+                for t in (*page_titles, next((heading_text(h) for h in page.tree.iter("h1")), None))
                 if isinstance(t, str) and letters_and_digits(t) not in keys
             ]
         ),
@@ -393,9 +394,12 @@ def read_agencies(page: ParsedPage) -> list[str]:
 
 
 def read_text(page: ParsedPage, headline: str | None) -> str:
-    """The outlet's selector's text, else the main text with the lead under ``headline``."""
+    """The outlet's selector's text, else the main text with the lead under ``headline``; a
+    picture's caption, credit or alt text never its first line."""
     main_text = page.main_text or _first(page.article.get("articleBody")) or ""
-    return "\n".join(page.selected["text"]) or _with_lead(main_text, page.tree, headline)
+    return "\n".join(page.selected["text"]) or _with_lead(
+        without_leading_captions(main_text, picture_texts(page.tree), headline), page.tree, headline
+    )
 
 
 # extract_page's keys, in order, and their readers (then ``text``, read under the title).
