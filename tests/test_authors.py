@@ -1,6 +1,7 @@
 import lxml.html
 import pytest
 
+from media_monitor.extraction.agencies import agency
 from media_monitor.extraction.authors import (
     Credits,
     byline_names,
@@ -11,7 +12,6 @@ from media_monitor.extraction.authors import (
     names_in,
     text_byline,
 )
-from media_monitor.extraction.agencies import agency
 
 
 @pytest.mark.parametrize(
@@ -251,3 +251,28 @@ def never_the_site(name):
 )
 def test_credits(sources, credits):
     assert choose_authors(never_the_site, *sources) == credits
+
+
+# AP's byline block, as a public repository's notes on AP pages save it (div.Page-byline with
+# div.Page-authors "By&nbsp;<span class=Link>…" and div.Page-dateModified), here with the two
+# names of the AP page.
+AP_BYLINE = (
+    '<div class="Page-byline"><div class="Page-byline-info"><div class="Page-authors">By&nbsp;'
+    '<span class="Link">SAMYA KULLAB</span> and <span class="Link">VASILISA STEPANENKO</span></div>'
+    '<div class="Page-dateModified"><bsp-timestamp data-timestamp="1760921515000"><span data-date="">'
+    "Updated 7:51 PM CDT, October 19, 2025</span></bsp-timestamp></div></div></div>"
+)
+
+
+def test_an_ap_byline_names_both_writers():
+    found = first_byline(lxml.html.document_fromstring(f"<html><body>{AP_BYLINE}</body></html>"))
+    assert found is not None and found[1] == ["SAMYA KULLAB", "VASILISA STEPANENKO"]
+
+
+def test_an_ap_update_time_does_not_date_the_page():
+    from media_monitor.extraction.dates import printed_dates
+
+    tree = lxml.html.document_fromstring(
+        f'<html><body>{AP_BYLINE}<span class="Page-date">October 17, 2025</span></body></html>'
+    )
+    assert printed_dates(tree) == ["October 17, 2025"]

@@ -28,10 +28,12 @@ _BY_ALONE = re.compile(rf"^(?:{_BY})\s*[:՝]?$", re.IGNORECASE)
 # A credit for a picture, not for the text.
 PHOTO_CREDIT = re.compile(r"^(?:foto|photo|bild|image|picture|фото|şəkil)s?\b", re.IGNORECASE)
 # Where a byline's name ends: ", 21 juin 2018", " on May 2", " | 5 min read", " - 14:05".
-# A date glued onto the name ends it too: "Jemima Kelly 05. November 2024", "Ann Lee May 5, 2024".
+# A date glued onto the name ends it too: "Jemima Kelly 05. November 2024", "Ann Lee May 5, 2024",
+# and so does the label of a time after it: "Ann Lee Updated 7:51 PM".
 NAME_END = re.compile(
     r",\s*\d|\s+(?:on|am|le|el)\s+\d|\s+[|•·]\s*|\s+[-–—]\s+|\s+\d{1,2}[./:]\d"
-    r"|\s+\d{1,2}\.?\s+[^\W\d_]{3,12}\.?,?\s+\d{4}|\s+[^\W\d_]{3,9}\.?\s+\d{1,2},\s+\d{4}",
+    r"|\s+\d{1,2}\.?\s+[^\W\d_]{3,12}\.?,?\s+\d{4}|\s+[^\W\d_]{3,9}\.?\s+\d{1,2},\s+\d{4}"
+    r"|\s+(?:updated|published|aktualisiert|veröffentlicht|publié|mis à jour)\b",
     re.IGNORECASE,
 )
 # Between the names of a byline: "Ann Smith, Bob Jones and Carol White", "Felix Schröder und
@@ -127,7 +129,9 @@ def first_byline(tree: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement, li
         if element_or_ancestor_matches(element, _NOT_BYLINE_TAGS, _NOT_BYLINE):
             continue
         names = element.xpath('.//*[@itemprop="name"]')
-        text = " ".join((names[0] if names else element).text_content().split())
+        # the texts of its elements apart: a block's names do not run into the next block's
+        # "Updated 7:51 PM" (AP's div.Page-authors, then div.Page-dateModified)
+        text = " ".join(" ".join((names[0] if names else element).itertext()).split())
         found = byline_names(text) if len(text) <= 120 else []
         if not found and len(element):
             found = _card_name(element)
