@@ -123,7 +123,8 @@ def test_printed_forms_to_the_minute(raw, tz, utc, offset):
 
 
 @pytest.mark.parametrize(
-    "raw, tz, start", [("вчера", "Europe/Moscow", "2024-06-18T21:00:00Z"), ("dünən", "Asia/Baku", "2024-06-18T20:00:00Z")]
+    "raw, tz, start",
+    [("вчера", "Europe/Moscow", "2024-06-18T21:00:00Z"), ("dünən", "Asia/Baku", "2024-06-18T20:00:00Z")],
 )
 def test_yesterday(raw, tz, start):
     result = parse_published(raw, tz, FETCHED)

@@ -4,8 +4,8 @@ never put such a report before a report of the same day that gives its time."""
 
 from __future__ import annotations
 
-import asyncio
 import re
+
 import pytest
 import yaml
 

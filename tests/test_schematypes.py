@@ -7,7 +7,11 @@ import pytest
 from media_monitor.extraction.page import extract_page
 from media_monitor.extraction.schematypes import ARTICLE_TYPES, is_article, type_name
 
-BODY = "<article>" + "<p>Peacekeepers left the region on Tuesday, officials said in a statement today.</p>" * 6 + "</article>"
+BODY = (
+    "<article>"
+    + "<p>Peacekeepers left the region on Tuesday, officials said in a statement today.</p>" * 6
+    + "</article>"
+)
 
 
 def page_with(json_ld: dict) -> str:
@@ -61,7 +65,7 @@ def test_each_article_type_gives_its_headline_authors_and_date(kind):
 
 
 def test_the_list_is_schema_orgs():
-    assert ARTICLE_TYPES == set(SCHEMA_ORG_ARTICLE_TYPES)
+    assert set(SCHEMA_ORG_ARTICLE_TYPES) == ARTICLE_TYPES
 
 
 @pytest.mark.parametrize(

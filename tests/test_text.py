@@ -33,7 +33,10 @@ def test_clean_text(raw, clean):
 
 def test_titles_and_names_lose_invisible_characters():
     # a German headline with the soft hyphens its CMS sets for line breaks, and a byline
-    assert clean_title("Premier\u00adLeague: Rück\u00adschlag\u200b für\nTen Hag") == "PremierLeague: Rückschlag für Ten Hag"
+    assert (
+        clean_title("Premier\u00adLeague: Rück\u00adschlag\u200b für\nTen Hag")
+        == "PremierLeague: Rückschlag für Ten Hag"
+    )
     assert clean_title("Jörg\u00ad Sol\u00addwisch") == "Jörg Soldwisch"
 
 

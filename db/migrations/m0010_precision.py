@@ -75,7 +75,9 @@ def migrate(db: sqlite_utils.Database) -> None:
     articles = db["articles"]
     articles.add_column("published_precision", str)
     articles.add_column("agencies", str)
-    dated = db.execute("select id, published_raw from articles where published_at is not null and published_raw is not null")
+    dated = db.execute(
+        "select id, published_raw from articles where published_at is not null and published_raw is not null"
+    )
     db.conn.executemany(
         "update articles set published_precision = ? where id = ?",
         [(precision_of(raw), article_id) for article_id, raw in dated.fetchall()],

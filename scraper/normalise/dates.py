@@ -250,7 +250,9 @@ def parse_published(raw: str | None, tz_name: str, fetched_at: datetime) -> Publ
         parsed = parsed.replace(tzinfo=zone)
     precision = precision_of(raw)
     if precision in ("day", "month"):  # "yesterday" is the day, not this time yesterday
-        parsed = parsed.replace(hour=0, minute=0, second=0, microsecond=0, day=1 if precision == "month" else parsed.day)
+        parsed = parsed.replace(
+            hour=0, minute=0, second=0, microsecond=0, day=1 if precision == "month" else parsed.day
+        )
     utc = parsed.astimezone(UTC)
     if utc < EARLIEST_PLAUSIBLE or utc > fetched_at + FUTURE_TOLERANCE:
         return PublishedTime(raw=raw, status="rejected")
