@@ -176,7 +176,7 @@ LEAD_XPATH = (
 # levels above each.
 LEAD_BLOCK_DEPTH = 4
 _NOT_LEAD_TAGS = ("figure", "aside", "nav", "footer")
-_NOT_LEAD = re.compile("sidebar|caption|credit|carouselslide", re.IGNORECASE)
+_NOT_LEAD = re.compile("sidebar|caption|credit|CarouselSlide")  # with its case: not "hasRightSidebar"
 
 
 def _with_lead(text: str, tree: lxml.html.HtmlElement, headline: str | None) -> str:
