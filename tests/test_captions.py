@@ -101,4 +101,3 @@ def test_a_story_block_whose_class_mentions_captions_is_no_caption():
     body = f'<div class="post-content js_has-caption">{STORY * 3}</div>'
     tree = lxml.html.document_fromstring(f"<html><body>{body}</body></html>")
     assert not any("peacekeepers" in t for t in picture_texts(tree))
-
