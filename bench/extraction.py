@@ -26,7 +26,8 @@ Sets (paths relative to the repository root; a missing folder is reported and sk
       ``published_at`` (UTC) moved back to ``published_offset``; pages are read with the
       timezone ``UTC`` (the outlet's zone is unknown), so a date printed without a time
       keeps its day;
-    - author: one of the ground truth and the authors joined by ``"; "`` contains the other,
+    - author: one of the ground truth and the byline (the authors, then the agencies, joined
+      by ``"; "``) contains the other,
       ignoring case, both non-empty (strict: trafilatura's ``tests/eval_authors.py`` rule,
       equal after collapsing whitespace); a ground truth given as a list of names is joined
       by ``"; "`` first; only pages whose ground truth has an author count;
@@ -194,7 +195,7 @@ def bench_trafilatura_set(folder: Path, fetched_at: str, show: str | None, limit
             truth,
             record["title"],
             local_date(record),
-            "; ".join(record["authors"]) or None,
+            "; ".join([*record["authors"], *record["agencies"]]) or None,  # the byline: people, then agencies
             record["text"],
             "ours",
         )

@@ -12,7 +12,8 @@ class ArticleItem(scrapy.Item):
     title = scrapy.Field()
     published_candidates = scrapy.Field()  # raw date strings from the page, most trusted first
     modified_raw = scrapy.Field()
-    authors = scrapy.Field()
+    authors = scrapy.Field()  # people
+    agencies = scrapy.Field()  # the news agencies credited (AP, Reuters, dpa …), apart from the people
     description = scrapy.Field()
     canonical_link = scrapy.Field()  # <link rel=canonical>
     og_url = scrapy.Field()
@@ -36,6 +37,7 @@ class ArticleItem(scrapy.Item):
     published_at = scrapy.Field()
     published_raw = scrapy.Field()
     published_offset = scrapy.Field()
+    published_precision = scrapy.Field()  # second | minute | day | month: a day-only date is the whole day
     language = scrapy.Field()
     language_source = scrapy.Field()
     word_count = scrapy.Field()

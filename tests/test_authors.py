@@ -1,12 +1,15 @@
 import lxml.html
 import pytest
 
+from media_monitor.extraction.agencies import agency
 from media_monitor.extraction.authors import (
+    Credits,
     byline_names,
     choose_authors,
     clean_author,
     first_byline,
     json_ld_names,
+    names_in,
     text_byline,
 )
 
@@ -154,7 +157,7 @@ def test_text_byline(text, names):
     ],
 )
 def test_choose_authors(sources, names):
-    assert choose_authors(lambda name: name == "News Example", *sources) == names
+    assert choose_authors(lambda name: name == "News Example", *sources).people == names
 
 
 def test_a_costly_source_is_asked_only_when_the_ones_before_name_nobody():
@@ -167,7 +170,109 @@ def test_a_costly_source_is_asked_only_when_the_ones_before_name_nobody():
     def names_site(name):
         return name == "News Example"
 
-    assert choose_authors(names_site, ["Ann Smith"], costly) == ["Ann Smith"]
+    assert choose_authors(names_site, ["Ann Smith"], costly).people == ["Ann Smith"]
     assert asked == []
-    assert choose_authors(names_site, ["News Example"], costly) == ["Bob Jones"]
+    assert choose_authors(names_site, ["News Example"], costly).people == ["Bob Jones"]
     assert asked == ["asked"]
+
+
+# Bylines as real pages give them (issue 18: 257 pages from 180 publishers), split into people.
+@pytest.mark.parametrize(
+    "raw, names",
+    [
+        ("Samya Kullab and Vasilisa Stepanenko", ["Samya Kullab", "Vasilisa Stepanenko"]),  # AP
+        ("Felix Schröder und Jörg Soldwisch, dpa", ["Felix Schröder", "Jörg Soldwisch", "dpa"]),
+        ("Kari Nordmann og Ola Nordmann", ["Kari Nordmann", "Ola Nordmann"]),  # NRK, Aftenposten
+        ("Anna Svensson och Erik Lind", ["Anna Svensson", "Erik Lind"]),  # SVT, DN
+        ("Анна Смирнова и Иван Петров", ["Анна Смирнова", "Иван Петров"]),
+        ("Олена Петренко і Іван Коваль", ["Олена Петренко", "Іван Коваль"]),
+        ("Աննա Պետրոսյան և Արամ Սարգսյան", ["Աննա Պետրոսյան", "Արամ Սարգսյան"]),
+        ("Aysel Məmmədova və Elvin Əliyev", ["Aysel Məmmədova", "Elvin Əliyev"]),
+        ("Ayşe Yılmaz ve Mehmet Kaya", ["Ayşe Yılmaz", "Mehmet Kaya"]),
+        ("Juan Pérez y María López", ["Juan Pérez", "María López"]),
+        ("Marco Rossi e Giulia Bianchi", ["Marco Rossi", "Giulia Bianchi"]),
+        ("srf/hosb;kesm", ["srf", "hosb", "kesm"]),  # SRF's signature: the outlet and editors' codes
+        ("dsw / DPA", ["dsw", "DPA"]),
+        # not people
+        ("Fredrik Persson/AP", []),  # a photo credit
+        ("Jemima Kelly 05. November 2024", ["Jemima Kelly"]),  # a date glued to the name
+        ("Ann Lee May 5, 2024", ["Ann Lee"]),
+        ("Themen bearbeiten", []),
+        ("Veröffentlicht", []),
+        ("(obe)", []),
+        ("Von Anna Müller (obe)", ["Anna Müller"]),
+    ],
+)
+def test_names_in(raw, names):
+    assert names_in(raw) == names
+
+
+@pytest.mark.parametrize(
+    "name, short",
+    [
+        ("AP", "AP"),
+        ("The Associated Press", "AP"),
+        ("Reuters", "Reuters"),
+        ("Agence France-Presse", "AFP"),
+        ("dpa", "dpa"),
+        ("DPA", "dpa"),
+        ("ТАСС", "TASS"),
+        ("APA", "APA"),
+        ("Trend", "Trend"),
+        ("Agencia EFE", "EFE"),
+        ("Ann Smith", None),
+        ("Apa Sherpa", None),
+    ],
+)
+def test_agency(name, short):
+    assert agency(name) == short
+
+
+def never_the_site(name):
+    return name == "News Example"
+
+
+@pytest.mark.parametrize(
+    "sources, credits",
+    [
+        # the agency apart from the people, from the same value
+        ([["Felix Schröder und Jörg Soldwisch, dpa"]], Credits(["Felix Schröder", "Jörg Soldwisch"], ["dpa"])),
+        # an agency alone names no person: the next source's person is the author
+        ([["Reuters"], ["By Ann Smith"]], Credits(["Ann Smith"], ["Reuters"])),
+        ([["Associated Press"]], Credits([], ["AP"])),
+        # the site's name only when nobody and no agency is named
+        ([["News Example"], ["AFP"]], Credits([], ["AFP"])),
+        ([["News Example"]], Credits(["News Example"], [])),
+        # an author's URL slug listed beside the name it spells
+        ([["Emma Mackenzie", "emma-mackenzie"]], Credits(["Emma Mackenzie"], [])),
+        # a photo credit is nobody's byline
+        ([["Fredrik Persson/AP"], ["Jan Olsen"]], Credits(["Jan Olsen"], [])),
+    ],
+)
+def test_credits(sources, credits):
+    assert choose_authors(never_the_site, *sources) == credits
+
+
+# AP's byline block, as a public repository's notes on AP pages save it (div.Page-byline with
+# div.Page-authors "By&nbsp;<span class=Link>…" and div.Page-dateModified), here with the two
+# names of the issue's AP page.
+AP_BYLINE = (
+    '<div class="Page-byline"><div class="Page-byline-info"><div class="Page-authors">By&nbsp;'
+    '<span class="Link">SAMYA KULLAB</span> and <span class="Link">VASILISA STEPANENKO</span></div>'
+    '<div class="Page-dateModified"><bsp-timestamp data-timestamp="1760921515000"><span data-date="">'
+    "Updated 7:51 PM CDT, October 19, 2025</span></bsp-timestamp></div></div></div>"
+)
+
+
+def test_an_ap_byline_names_both_writers():
+    found = first_byline(lxml.html.document_fromstring(f"<html><body>{AP_BYLINE}</body></html>"))
+    assert found is not None and found[1] == ["SAMYA KULLAB", "VASILISA STEPANENKO"]
+
+
+def test_an_ap_update_time_does_not_date_the_page():
+    from media_monitor.extraction.dates import printed_dates
+
+    tree = lxml.html.document_fromstring(
+        f'<html><body>{AP_BYLINE}<span class="Page-date">October 17, 2025</span></body></html>'
+    )
+    assert printed_dates(tree) == ["October 17, 2025"]

@@ -314,3 +314,42 @@ def test_langdetect_detector(step, langdetect_factory):
             (g.lang, g.prob) for g in theirs.get_probabilities()
         ]
     assert calls
+
+
+def test_langdetect_factory():
+    factory = compat.langdetect_factory()
+    detector = factory.create()
+    detector.append(SAMPLES[1])
+    assert detector.detect() == "ru"
+
+
+def test_langdetect_languages(langdetect_factory):
+    languages = compat.langdetect_languages(langdetect_factory)
+    assert len(languages) == 55 and {"en", "ru", "uk", "no", "zh-cn"} <= set(languages)
+    assert not {"is", "zu", "xh", "hy", "az"} & set(languages)  # the declared language's cases
+
+
+def test_ngram_probabilities(langdetect_factory):
+    table = compat.ngram_probabilities(langdetect_factory)
+    english = compat.langdetect_languages(langdetect_factory).index("en")
+    assert len(table["th"]) == 55 and table["th"][english] > 0.001
+
+
+@pytest.mark.parametrize("letter, normalised", [("a", "a"), ("!", " "), ("Ə", "Ə"), ("\u0410", "\u0410")])
+def test_normalise_letter(letter, normalised):
+    assert compat.normalise_letter(letter) == normalised
+
+
+def test_set_trials(langdetect_factory):
+    # a detector runs as many trials as it is set to: one trial's probabilities differ from seven's
+    one, seven = langdetect_factory.create(), langdetect_factory.create()
+    compat.set_trials(one, 1)
+    for detector in (one, seven):
+        detector.append(SAMPLES[0][:40])
+    assert [g.prob for g in one.get_probabilities()] != [g.prob for g in seven.get_probabilities()]
+
+
+def test_langdetect_detector_reads_its_text_and_base_frequency(langdetect_factory):
+    detector = compat.LangdetectDetector(langdetect_factory)
+    detector.append(SAMPLES[0])
+    assert detector.text.startswith("Russian peacekeepers") and detector.BASE_FREQ == 10000

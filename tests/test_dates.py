@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from media_monitor.normalise.dates import first_published, parse_published, url_date
+from media_monitor.normalise.dates import first_published, parse_published, precision_of, published_span, url_date
 
 FETCHED = datetime(2024, 6, 20, 12, 0, tzinfo=UTC)
 
@@ -55,7 +55,8 @@ def test_implausible_dates_are_not_stored(raw, status):
 
 def test_relative_times_resolve_against_the_fetch_time():
     assert parse_published("2 hours ago", "Asia/Baku", FETCHED).iso == "2024-06-20T10:00:00Z"
-    assert parse_published("вчера", "Europe/Moscow", FETCHED).iso[:10] == "2024-06-19"
+    # yesterday is a day: it starts at the outlet's midnight (21:00 UTC the day before, in Moscow)
+    assert parse_published("вчера", "Europe/Moscow", FETCHED).iso == "2024-06-18T21:00:00Z"
 
 
 def test_first_published_falls_back_in_order_of_trust():
@@ -122,10 +123,12 @@ def test_printed_forms_to_the_minute(raw, tz, utc, offset):
 
 
 @pytest.mark.parametrize(
-    "raw, tz, day", [("вчера", "Europe/Moscow", "2024-06-19"), ("dünən", "Asia/Baku", "2024-06-19")]
+    "raw, tz, start",
+    [("вчера", "Europe/Moscow", "2024-06-18T21:00:00Z"), ("dünən", "Asia/Baku", "2024-06-18T20:00:00Z")],
 )
-def test_yesterday(raw, tz, day):
-    assert parse_published(raw, tz, FETCHED).iso[:10] == day
+def test_yesterday(raw, tz, start):
+    result = parse_published(raw, tz, FETCHED)
+    assert (result.iso, result.precision) == (start, "day")
 
 
 @pytest.mark.parametrize(
@@ -172,3 +175,59 @@ def test_a_date_passed_over_as_absurd_is_reported():
         "url:2024-06-12",
         "rejected",
     )
+
+
+@pytest.mark.parametrize(
+    "raw, precision",
+    [
+        ("2024-04-17T10:05:30+04:00", "second"),
+        ("Wed, 17 Apr 2024 10:05:00 GMT", "second"),
+        ("2024-04-17T10:05+04:00", "minute"),
+        ("17.04.2024 14:05", "minute"),
+        ("10:37, 17 April 2024", "minute"),
+        ("May 3, 2024, 2 pm", "minute"),
+        ("3 hours ago", "minute"),
+        ("3 часа назад", "minute"),
+        ("Jun 05, 2026", "day"),  # the page
+        ("2024-04-17", "day"),
+        ("17.04.2024", "day"),
+        ("17 апреля 2024 г.", "day"),
+        ("05. November 2024", "day"),
+        ("yesterday", "day"),
+        ("вчера", "day"),
+        ("url:2024-06-12", "day"),
+        ("June 2024", "month"),
+        ("2024-06", "month"),
+    ],
+)
+def test_precision_of(raw, precision):
+    assert precision_of(raw) == precision
+
+
+@pytest.mark.parametrize(
+    "raw, tz, iso, precision",
+    [
+        # a day-only date: the outlet's midnight, marked as a day (not a time of 04:00 UTC)
+        ("Jun 05, 2026", "America/New_York", "2026-06-05T04:00:00Z", "day"),
+        ("2026-06-05", "Asia/Baku", "2026-06-04T20:00:00Z", "day"),
+        ("yesterday", "UTC", "2026-06-19T00:00:00Z", "day"),  # the day, not this time yesterday
+        ("June 2026", "UTC", "2026-06-01T00:00:00Z", "month"),
+        ("2026-06-05T10:00:00Z", "UTC", "2026-06-05T10:00:00Z", "second"),
+    ],
+)
+def test_a_date_keeps_its_precision(raw, tz, iso, precision):
+    result = parse_published(raw, tz, datetime(2026, 6, 20, 15, 30, tzinfo=UTC))
+    assert (result.iso, result.precision) == (iso, precision)
+
+
+@pytest.mark.parametrize(
+    "start, precision, end",
+    [
+        (datetime(2026, 6, 5, 4, tzinfo=UTC), "day", datetime(2026, 6, 6, 4, tzinfo=UTC)),
+        (datetime(2026, 5, 31, 20, tzinfo=UTC), "month", datetime(2026, 6, 30, 20, tzinfo=UTC)),
+        (datetime(2026, 2, 1, tzinfo=UTC), "month", datetime(2026, 3, 1, tzinfo=UTC)),
+        (datetime(2026, 6, 5, 10, tzinfo=UTC), "minute", datetime(2026, 6, 5, 10, tzinfo=UTC)),
+    ],
+)
+def test_published_span(start, precision, end):
+    assert published_span(start, precision) == (start, end)

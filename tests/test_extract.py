@@ -49,7 +49,14 @@ META = (
         (ld(**{"@type": "NewsArticle", "inLanguage": "hy"}) + META, ' lang="en"', "declared_language", "hy"),
         # in a @graph, and ignoring non-article objects
         (
-            ld(**{"@graph": [{"@type": "WebSite", "name": "Site"}, {"@type": "ReportageNews", "headline": "Graph"}]}),
+            ld(
+                **{
+                    "@graph": [
+                        {"@type": "WebSite", "name": "Site"},
+                        {"@type": "ReportageNewsArticle", "headline": "Graph"},
+                    ]
+                }
+            ),
             "",
             "title",
             "Graph",
@@ -390,3 +397,43 @@ def test_a_date_in_the_site_header_or_a_teaser_list_does_not_date_the_article():
     assert (
         extract_page(page(heading=heading), "https://news.example/a")["published_candidates"][0] == "17.04.2024 14:05"
     )
+
+
+# Dates that are not the page's: a teaser's, a related list's, an aside's, and a change's. The
+# related-stories markup is WordPress's (Jetpack's "jp-relatedposts", themes' "related-posts"),
+# the updated time a WordPress theme's (<time class="updated">, beside "entry-date published").
+@pytest.mark.parametrize(
+    "heading, expected",
+    [
+        (
+            '<time class="entry-date published" datetime="2012-03-05T09:00:00+00:00">5 March 2012</time>'
+            '<time class="updated" datetime="2026-01-10T08:00:00+00:00">10 January 2026</time>',
+            ["2012-03-05T09:00:00+00:00"],
+        ),
+        (
+            '<time class="updated" datetime="2026-01-10T08:00:00+00:00">10 January 2026</time>'
+            '<time datetime="2012-03-05T09:00:00+00:00">5 March 2012</time>',
+            ["2012-03-05T09:00:00+00:00"],
+        ),
+        (
+            '<time itemprop="dateModified" datetime="2026-01-10T08:00:00Z">10 January 2026</time>'
+            '<time datetime="2012-03-05T09:00:00Z">5 March 2012</time>',
+            ["2012-03-05T09:00:00Z"],
+        ),
+        (
+            '<div id="jp-relatedposts" class="jp-relatedposts"><h3>Related</h3>'
+            '<time datetime="2024-01-02T10:00:00Z">2 January 2024</time></div>'
+            '<time datetime="2024-04-17T10:00:00Z">17 April 2024</time>',
+            ["2024-04-17T10:00:00Z"],
+        ),
+        (
+            '<aside><time datetime="2024-01-02T10:00:00Z">2 January 2024</time></aside>'
+            '<div class="promo-card"><time datetime="2024-01-03T10:00:00Z">3 January 2024</time></div>'
+            '<time datetime="2024-04-17T10:00:00Z">17 April 2024</time>',
+            ["2024-04-17T10:00:00Z"],
+        ),
+    ],
+)
+def test_only_the_pages_own_time_dates_it(heading, expected):
+    found = extract_page(page(html_attrs="", heading=heading), "https://news.example/a")["published_candidates"]
+    assert found[:1] == expected

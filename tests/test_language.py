@@ -146,3 +146,44 @@ def test_a_word_cut_at_the_end_of_one_text_and_inside_another_gives_each_its_own
             detector.append(text)
             detector.cleaning_text()
         assert ours._extract_ngrams() == theirs._extract_ngrams(), text
+
+
+# Languages langdetect has no profile of: it answers with one it knows, so the page's own
+# declaration (<html lang>, JSON-LD inLanguage) wins (issue 18: Icelandic, Zulu, Xhosa pages).
+ICELANDIC = (
+    "Rússneskir friðargæsluliðar hafa yfirgefið Nagorno-Karabakh samkvæmt yfirlýsingu stjórnvalda í Moskvu "
+    "á miðvikudag, og síðasta bílalestin fór yfir landamærin til Armeníu."
+)
+ZULU = (
+    "Amasosha aseRussia okugcina ukuthula asephumile esifundeni saseKarabakh, kusho uhulumeni ngoLwesithathu, "
+    "futhi imoto yokugcina isiwelile umngcele."
+)
+XHOSA = (
+    "Amajoni aseRashiya okugcina uxolo aphumile kwingingqi yaseKarabakh, utshilo urhulumente ngoLwesithathu, "
+    "kwaye ikholamu yokugqibela iwelile umda."
+)
+
+
+@pytest.mark.parametrize("text, declared", [(ICELANDIC, "is"), (ZULU, "zu"), (XHOSA, "xh-ZA")])
+def test_the_declared_language_wins_where_langdetect_has_no_profile(text, declared):
+    assert detect_language(text, declared, "en") == (declared[:2], "declared")
+    # undeclared, langdetect answers with a language it knows: what the rule corrects
+    guessed, source = detect_language(text, None, None)
+    assert source == "langdetect" and guessed != declared[:2]
+
+
+@pytest.mark.parametrize(
+    "text, declared, expected",
+    [
+        # a language langdetect knows is still checked against the text: a CMS's default "en"
+        ("Российские миротворцы начали покидать Карабах, подтвердили в Кремле в среду.", "en", ("ru", "langdetect")),
+        # Norwegian's written standards are langdetect's "no"
+        (
+            "Russiske fredsbevarende styrker har forlatt Nagorno-Karabakh, opplyser myndighetene i Moskva onsdag.",
+            "nb",
+            ("no", "langdetect"),
+        ),
+    ],
+)
+def test_a_declaration_langdetect_can_check_is_checked(text, declared, expected):
+    assert detect_language(text, declared, None) == expected

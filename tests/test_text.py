@@ -19,12 +19,25 @@ from media_monitor.normalise.text import (
         ("Tom &amp; Jerry", "Tom & Jerry"),
         ("<p>Tagged</p> text", "Tagged text"),
         ("zero\u200bwidth\x00", "zerowidth"),
+        # soft hyphens (as characters or entities) and word joiners split words for search
+        ("Rück\u00adschlag für Ten Hag", "Rückschlag für Ten Hag"),
+        ("Bundes&shy;regierung", "Bundesregierung"),
+        ("Berg\u2060karabach", "Bergkarabach"),
         ("line\r\nbreak", "line\nbreak"),
         (None, ""),
     ],
 )
 def test_clean_text(raw, clean):
     assert clean_text(raw) == clean
+
+
+def test_titles_and_names_lose_invisible_characters():
+    # a German headline with the soft hyphens its CMS sets for line breaks, and a byline
+    assert (
+        clean_title("Premier\u00adLeague: Rück\u00adschlag\u200b für\nTen Hag")
+        == "PremierLeague: Rückschlag für Ten Hag"
+    )
+    assert clean_title("Jörg\u00ad Sol\u00addwisch") == "Jörg Soldwisch"
 
 
 def test_clean_title_is_one_line():

@@ -28,6 +28,13 @@ def test_bounds_until_a_date_includes_that_day():
         ("Mon, 01 Jul 2024 00:00:00 GMT", "UTC", True),
         ("", "UTC", False),  # unknown dates are decided later, on the page
         ("gibberish", "UTC", False),
+        # a day-only date stands for its whole day: inside when the day meets the window
+        ("31.03.2024", "Asia/Baku", True),
+        ("01.04.2024", "America/New_York", False),
+        ("Jul 01, 2024", "America/New_York", True),
+        # ... and a date that says only its month, the whole month
+        ("March 2024", "UTC", True),
+        ("June 2024", "UTC", False),
     ],
 )
 def test_excludes_raw(raw, tz, excluded):
@@ -69,3 +76,28 @@ def test_days_in_window_newest_first():
     window = DateWindow.from_bounds("2024-04-29", "2024-05-01")
     assert days_in(window, date(2026, 1, 1)) == [date(2024, 5, 1), date(2024, 4, 30), date(2024, 4, 29)]
     assert days_in(DateWindow(), date(2026, 1, 1)) == [date(2026, 1, 1)]
+
+
+# A window that starts at noon: a day-only date of that day is inside, a timed one before noon not.
+NOON = DateWindow.from_bounds("2024-06-05T12:00:00Z", "2024-06-06T12:00:00Z")
+
+
+@pytest.mark.parametrize(
+    "start, precision, inside",
+    [
+        (utc(2024, 6, 5), "day", True),
+        (utc(2024, 6, 5, 4), "minute", False),
+        (utc(2024, 6, 4, 4), "day", False),  # 4 June 04:00 UTC to 5 June 04:00: before noon
+        (utc(2024, 6, 6, 12), "day", False),
+        (utc(2024, 6, 1), "month", True),
+        (utc(2024, 6, 5, 12), None, True),
+    ],
+)
+def test_contains_published(start, precision, inside):
+    assert NOON.contains_published(start, precision) is inside
+
+
+def test_a_whole_day_before_the_window_is_before_its_start():
+    assert NOON.before_start("2024-06-04", "UTC", NOW)
+    assert not NOON.before_start("2024-06-05", "UTC", NOW)
+    assert NOON.before_start("2024-06-05T11:00:00Z", "UTC", NOW)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import lxml.html
 from lxml import etree
 
+from media_monitor.extraction.agencies import agency
 from media_monitor.extraction.pageparts import element_or_ancestor_matches
 
 # What precedes a name in a byline: "By", "Written by:", "Posted on 21 May 2024 by", "Par",
@@ -27,19 +28,41 @@ _BY_ALONE = re.compile(rf"^(?:{_BY})\s*[:՝]?$", re.IGNORECASE)
 # A credit for a picture, not for the text.
 PHOTO_CREDIT = re.compile(r"^(?:foto|photo|bild|image|picture|фото|şəkil)s?\b", re.IGNORECASE)
 # Where a byline's name ends: ", 21 juin 2018", " on May 2", " | 5 min read", " - 14:05".
-NAME_END = re.compile(r",\s*\d|\s+(?:on|am|le|el)\s+\d|\s+[|•·]\s*|\s+[-–—]\s+|\s+\d{1,2}[./:]\d", re.IGNORECASE)
-# Between the names of a byline: "Ann Smith, Bob Jones and Carol White".
-NAME_SEPARATOR = re.compile(r"\s*,\s+|\s+(?:and|und|et|y|и|və|և|&)\s+")
+# A date glued onto the name ends it too: "Jemima Kelly 05. November 2024", "Ann Lee May 5, 2024",
+# and so does the label of a time after it: "Ann Lee Updated 7:51 PM".
+NAME_END = re.compile(
+    r",\s*\d|\s+(?:on|am|le|el)\s+\d|\s+[|•·]\s*|\s+[-–—]\s+|\s+\d{1,2}[./:]\d"
+    r"|\s+\d{1,2}\.?\s+[^\W\d_]{3,12}\.?,?\s+\d{4}|\s+[^\W\d_]{3,9}\.?\s+\d{1,2},\s+\d{4}"
+    r"|\s+(?:updated|published|aktualisiert|veröffentlicht|publié|mis à jour)\b",
+    re.IGNORECASE,
+)
+# Between the names of a byline: "Ann Smith, Bob Jones and Carol White", "Felix Schröder und
+# Jörg Soldwisch, dpa", "srf/hosb;kesm": commas, semicolons, slashes and the word for "and" in
+# the outlets' languages (English, German, French, Norwegian and Danish, Swedish, Russian,
+# Ukrainian, Armenian, Azerbaijani, Turkish, Spanish, Italian and Portuguese).
+NAME_SEPARATOR = re.compile(r"\s*[,;]\s*|\s*/\s*|\s+(?:and|und|et|og|och|и|і|և|və|ve|y|e|&)\s+")
 # Letters after a name that are not a name: "Grant Tinsley, PhD".
 CREDENTIAL = re.compile(r"^(?:phd|ph\.d\.|md|m\.d\.|msc|ma|ba|jr\.?|sr\.?|dr\.?)$", re.IGNORECASE)
 # Bylines that name nobody.
 NOT_A_NAME = re.compile(
     r"^(?:admin|administrator|no author|unknown|editor|redaktion|staff|follow|share|comments?|"
-    r"read more|more|posts?|posted|posted on|published|author|by)$",
+    r"read more|more|posts?|posted|posted on|published|author|by|"
+    # interface labels a byline's element may hold
+    r"veröffentlicht|aktualisiert|themen? bearbeiten|thema folgen|folgen|teilen|mehr zum autor|"
+    r"updated|share|publié|mis à jour|опубликовано|обновлено|"
+    # agencies unnamed
+    r"agencies|agency|agencias|agenturen|агентства)$",
     re.IGNORECASE,
 )
 # A handle rather than a name: "edilson.la.rosa", "the_pain".
 HANDLE = re.compile(r"^[\w]+(?:[._][\w]+)+$")
+# The author's URL slug, which some CMSs list beside the name: "emma-mackenzie".
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
+# An editor's initials in brackets, as German outlets sign: "(obe)", "(dpa/lno)" is an agency.
+INITIALS_CODE = re.compile(r"\(\s*[a-zäöü]{2,5}\s*\)")
+# A picture's credit: a photographer's full name joined to the agency by a bare slash,
+# "Fredrik Persson/AP" (an editor's code and the agency are spaced or short: "dsw / DPA", "det/dpa").
+PHOTO_CREDIT_SLASH = re.compile(r"^([^\W\d_][^/]*\s[^/\s][^/]*[^/\s])/([^/\s]+)$")
 # Printed bylines: a rel=author link, itemprop=author, elements whose class says author,
 # byline or credit, in page order; comments (which also have authors) and figures excluded.
 _BYLINE_CLASS = re.compile(r"author|byline|auteur|autor|contributor|credit", re.IGNORECASE)
@@ -106,7 +129,9 @@ def first_byline(tree: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement, li
         if element_or_ancestor_matches(element, _NOT_BYLINE_TAGS, _NOT_BYLINE):
             continue
         names = element.xpath('.//*[@itemprop="name"]')
-        text = " ".join((names[0] if names else element).text_content().split())
+        # the texts of its elements apart: a block's names do not run into the next block's
+        # "Updated 7:51 PM" (AP's div.Page-authors, then div.Page-dateModified)
+        text = " ".join(" ".join((names[0] if names else element).itertext()).split())
         found = byline_names(text) if len(text) <= 120 else []
         if not found and len(element):
             found = _card_name(element)
@@ -188,6 +213,21 @@ def byline_names(text: str) -> list[str]:
     return parts if parts and all(_is_name(p) for p in parts) else []
 
 
+def names_in(raw: str) -> list[str]:
+    """The names one value of a structured source (JSON-LD, a meta, a selector) gives, split
+    ("Felix Schröder und Jörg Soldwisch, dpa"); parts that name nobody dropped, and a
+    picture's credit ("Fredrik Persson/AP") as a whole."""
+    text = " ".join(raw.split())
+    credit = PHOTO_CREDIT_SLASH.match(text)
+    if "://" in text or (credit and agency(credit.group(2))):
+        return []  # a profile's address, or a picture's credit
+    names = _strip_byline(INITIALS_CODE.sub(" ", text))
+    if not names:
+        return []
+    parts = (p.strip(" ,;|-–—:") for p in NAME_SEPARATOR.split(names))
+    return [p for p in parts if p and not CREDENTIAL.match(p) and _is_name(p)]
+
+
 def _spelled_out(handle: str, sources: tuple[list[str], ...]) -> str:
     """A handle's spelled-out form when another source prints the same letters with spaces."""
     letters = re.sub(r"[\W_]+", "", handle)
@@ -204,13 +244,26 @@ def _spelled_out(handle: str, sources: tuple[list[str], ...]) -> str:
     return handle
 
 
-def choose_authors(names_site: Callable[[str], bool], *sources: list[str] | Callable[[], list[str]]) -> list[str]:
-    """The names of the first source that names a person, cleaned, without repeats.
+class Credits(NamedTuple):
+    """Who an article credits: the people who wrote it, and the agencies it is from."""
+
+    people: list[str]
+    agencies: list[str]
+
+
+def _repeats(slug: str, names: list[str]) -> bool:
+    letters = slug.replace("-", "")
+    return any(re.sub(r"[\W_]+", "", name).casefold() == letters for name in names)
+
+
+def choose_authors(names_site: Callable[[str], bool], *sources: list[str] | Callable[[], list[str]]) -> Credits:
+    """The people of the first source that names a person, cleaned, without repeats; and the
+    agencies the sources read up to it credit (AP, Reuters, dpa …: ``agencies.agency``).
 
     The site's own name (an organisation the CMS sets as the author) gives way to a person
     named by a later source, and is returned only when no source names anyone else. A source
     may be a function, called only when it is reached (or a handle needs spelling out): the
-    costly ones go last.
+    costly ones go last. An author's URL slug beside the name it spells is dropped.
     """
     resolved: list[list[str] | None] = [None] * len(sources)
 
@@ -222,18 +275,27 @@ def choose_authors(names_site: Callable[[str], bool], *sources: list[str] | Call
         return names
 
     site_author = None
+    agencies: list[str] = []
     for index in range(len(sources)):
         names: list[str] = []
         for raw in source(index):
-            name = clean_author(raw) if isinstance(raw, str) else None
-            if not name or name in names:
+            whole = clean_author(raw) if isinstance(raw, str) else None
+            if whole and names_site(whole):  # "Jobs & Hire": the site's name, not two names
+                site_author = site_author or whole
                 continue
-            if names_site(name):
-                site_author = site_author or name
-                continue
-            if HANDLE.match(name):
-                name = _spelled_out(name, tuple(source(i) for i in range(len(sources))))
-            names.append(name)
+            for name in names_in(raw) if isinstance(raw, str) else []:
+                if name in names:
+                    continue
+                if short := agency(name):
+                    agencies += [short] if short not in agencies else []
+                    continue
+                if names_site(name):
+                    site_author = site_author or name
+                    continue
+                if HANDLE.match(name):
+                    name = _spelled_out(name, tuple(source(i) for i in range(len(sources))))
+                names.append(name)
+        names = [n for n in names if not (SLUG.match(n) and _repeats(n, names))]
         if names:
-            return names
-    return [site_author] if site_author else []
+            return Credits(names, agencies)
+    return Credits([site_author] if site_author and not agencies else [], agencies)

@@ -52,19 +52,31 @@ def trust_the_url(candidates: list[str], url_day: str | None) -> list[str]:
 
 
 def time_elements(tree: lxml.html.HtmlElement) -> list[str]:
-    """``<time datetime>`` values, the one marked as the publication time first."""
+    """``<time datetime>`` values, the one marked as the publication time first; not those
+    marked as a change (``dateModified``, "updated") nor those of the parts of a page that
+    date something else (teasers, related lists, asides: ``_ELSEWHERE``)."""
     marked = tree.xpath(
         '//time[@pubdate or @itemprop="datePublished" or contains(@class, "publish")'
-        ' or contains(@class, "entry-date") or contains(@class, "post-date")]/@datetime'
+        ' or contains(@class, "entry-date") or contains(@class, "post-date")]'
     )
-    return [v.strip() for v in [*marked, *tree.xpath("//time/@datetime")] if v and v.strip()]
+    found = []
+    for element in [*marked, *tree.iter("time")]:
+        value = (element.get("datetime") or "").strip()
+        if not value or value in found:
+            continue
+        if element.get("itemprop") == "dateModified" or _NOT_PUBLICATION.search(element.get("class") or ""):
+            continue
+        if element_or_ancestor_matches(element, _ELSEWHERE_TAGS, _ELSEWHERE):
+            continue
+        found.append(value)
+    return found
 
 
 # Elements that print the date for the reader: <time> without a machine value, the element
 # of a calendar icon, and elements whose class or id says "date" (not "update": a change is
 # not the publication).
 _DATE_CLASS = re.compile(r"date|datum|fecha|published")
-_NOT_PUBLICATION = re.compile(r"update|modif")
+_NOT_PUBLICATION = re.compile(r"update|modif", re.IGNORECASE)
 _CALENDAR_ICON = re.compile(r"\b(?:fa|icon)-calendar")
 _DATE_TAGS = ("time", "span", "div", "p", "li", "small", "abbr", "i")
 
@@ -74,7 +86,8 @@ _DATE_TAGS = ("time", "span", "div", "p", "li", "small", "abbr", "i")
 _ELSEWHERE_TAGS = ("nav", "aside", "footer")
 _ELSEWHERE = re.compile(
     r"site-header|masthead|top-?bar|today|current-date|clock|weather|sidebar|"
-    r"related|teaser|comment|(?:^|\s)(?:site-|page-)?footer"
+    r"related|teaser|comment|(?:^|\s)(?:site-|page-)?footer|"
+    r"promo|recommend|read-?next|more-(?:stories|news|articles)|most-(?:read|popular)|trending"
 )
 
 

@@ -8,6 +8,7 @@ headline, when those titles agree with it.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -58,10 +59,59 @@ def _title_ends(title: str) -> set[str]:
     return {"".join(keys[:i]) for i in range(1, len(keys) + 1)} | {"".join(keys[i:]) for i in range(len(keys))}
 
 
+# Parts of a heading: a kicker (topline, overline, "Dachzeile") printed above or before the
+# headline proper, and a section's or a format's label, which is not part of the headline.
+_KICKER = re.compile(r"kicker|topline|overline|roofline|dachzeile|spitzmarke|eyebrow|supertitle|pre-?title", re.I)
+_LABEL = re.compile(r"label|section|category|ressort|rubri[kc]|channel|breadcrumb", re.I)
+# Punctuation a page prints between a kicker and its headline itself.
+_PRINTED_SEPARATOR = ":|–—-·•»/"
+
+
+def _parts(element: lxml.html.HtmlElement) -> list[tuple[str, str, bool]] | None:
+    """A heading made of parts: each child element's or line's text, its class and id, and
+    whether whitespace came before it; None for a heading of running text (words outside
+    its child elements, or fewer than two children)."""
+    children = [child for child in element if isinstance(child.tag, str)]
+    lines = [c for c in children if c.tag == "br"]
+    if lines:  # "Kicker<br>Headline": each line a part
+        texts = [element.text or "", *(c.tail or "" for c in lines)]
+        return [(" ".join(t.split()), "", False) for t in texts if t.strip()]  # a line apart
+    if len(children) < 2 or (element.text or "").strip() or any((c.tail or "").strip() for c in children):
+        return None
+    parts = []
+    for index, child in enumerate(children):
+        spaced = index == 0 or bool(children[index - 1].tail) or child.text_content()[:1].isspace()
+        text = " ".join(child.text_content().split())
+        if text:
+            parts.append((text, f"{child.get('class') or ''} {child.get('id') or ''}", spaced))
+    return parts
+
+
+def heading_text(element: lxml.html.HtmlElement) -> str:
+    """A heading's text as the reader sees it: a kicker kept apart from the headline (the
+    page's own punctuation between them, else ": "), a section's label left out, soft hyphens
+    and zero-width characters dropped. "<span class=topline>Ausschuss zur Ahrtal-Flut</span>
+    <span>Zwei Rücktritte</span>" -> "Ausschuss zur Ahrtal-Flut: Zwei Rücktritte"."""
+    parts = _parts(element)
+    if not parts:
+        text = element.text_content()
+    else:
+        kept = [p for p in parts if not (_LABEL.search(p[1]) and not _KICKER.search(p[1]))] or parts
+        text = kept[0][0]
+        for (before, classes, _), (part, _, spaced) in pairwise(kept):
+            apart = _KICKER.search(classes) or not spaced
+            printed = before[-1:] in _PRINTED_SEPARATOR or part[:1] in _PRINTED_SEPARATOR
+            text += f"{': ' if apart and not printed else ' '}{part}"
+    return " ".join(_INVISIBLE.sub("", text).split())
+
+
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+
+
 def _headings(tree: lxml.html.HtmlElement) -> list[str]:
     texts: list[str] = []
     for element in tree.iter("h1", "h2", "h3"):
-        text = " ".join(element.text_content().split())
+        text = heading_text(element)
         if text and text not in texts:
             texts.append(text)
     return texts
@@ -84,7 +134,7 @@ def printed_headline(tree: lxml.html.HtmlElement, page_titles: list[str], keys: 
     agreed = [h for h in headings if letters_and_digits(h) in ends]
     if agreed:
         return max(agreed, key=len)
-    h1s = {" ".join(e.text_content().split()): e for e in tree.iter("h1")}
+    h1s = {heading_text(e): e for e in tree.iter("h1")}
     h1s.pop("", None)
     if len(h1s) == 1:
         ((h1, element),) = h1s.items()

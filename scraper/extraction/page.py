@@ -21,7 +21,9 @@ heuristics and trafilatura.
   update). The pipeline then adds the feed's date and, last, the URL's day.
 * Authors (``media_monitor.extraction.authors``): JSON-LD (``@id`` references resolved), author metas, the
   outlet's selector, the printed byline, trafilatura's metadata (asked only when none of these
-  names anyone: its author search costs ~5 ms a page), a byline line in the text.
+  names anyone: its author search costs ~5 ms a page), a byline line in the text. Each value is
+  split into names; news agencies go to ``agencies``, the site's name only where no person
+  and no agency is named.
 * Text: the outlet's selector, else trafilatura's main text (else JSON-LD ``articleBody``) with
   the standfirst it dropped.
 * Modified time, description, og:url, declared language: JSON-LD, then the metas (the
@@ -50,7 +52,7 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
-from media_monitor.extraction.authors import choose_authors, first_byline, json_ld_names, text_byline
+from media_monitor.extraction.authors import Credits, choose_authors, first_byline, json_ld_names, text_byline
 from media_monitor.extraction.dates import (
     date_on_line,
     distinct_dates,
@@ -61,13 +63,15 @@ from media_monitor.extraction.dates import (
     trust_the_url,
 )
 from media_monitor.extraction.headline import (
+    heading_text,
     letters_and_digits,
     names_site,
     printed_headline,
     site_keys,
     without_site_name,
 )
-from media_monitor.extraction.pageparts import element_or_ancestor_matches
+from media_monitor.extraction.pageparts import element_or_ancestor_matches, picture_texts, without_leading_captions
+from media_monitor.extraction.schematypes import is_article
 from media_monitor.extraction.selectors import compile_selector
 from media_monitor.normalise.dates import url_date
 
@@ -76,18 +80,6 @@ from media_monitor.normalise.dates import url_date
 for _chatty in ("trafilatura", "htmldate"):
     logging.getLogger(_chatty).setLevel(logging.INFO)
 
-ARTICLE_TYPES = {
-    "NewsArticle",
-    "Article",
-    "ReportageNews",
-    "AnalysisNewsArticle",
-    "BackgroundNewsArticle",
-    "OpinionNewsArticle",
-    "ReviewNewsArticle",
-    "BlogPosting",
-    "LiveBlogPosting",
-    "Report",
-}
 # Meta names that carry a publication time, most trusted first (after article:published_time).
 DATE_META = (
     "article:published_time",
@@ -135,14 +127,14 @@ def _json_ld_objects(tree: lxml.html.HtmlElement) -> list[dict]:
             node = pending.pop(0)
             if isinstance(node, dict):
                 objects.append(node)
-                pending.extend(g for g in node.get("@graph", []) if isinstance(g, dict))
+                pending.extend(g for g in _listed(node.get("@graph")) if isinstance(g, dict))
+                # a WebPage whose main entity is the article: {"@type": "WebPage", "mainEntity": {...}}
+                pending.extend(e for e in _listed(node.get("mainEntity")) if isinstance(e, dict))
     return objects
 
 
-def _is_article(node: dict) -> bool:
-    kind = node.get("@type")
-    kinds = kind if isinstance(kind, list) else [kind]
-    return any(k in ARTICLE_TYPES for k in kinds if isinstance(k, str))
+def _listed(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
 
 
 def _url_of(value: Any) -> str | None:
@@ -184,7 +176,7 @@ LEAD_XPATH = (
 # levels above each.
 LEAD_BLOCK_DEPTH = 4
 _NOT_LEAD_TAGS = ("figure", "aside", "nav", "footer")
-_NOT_LEAD = re.compile("sidebar")
+_NOT_LEAD = re.compile("sidebar|caption|credit|CarouselSlide")  # with its case: not "hasRightSidebar"
 
 
 def _with_lead(text: str, tree: lxml.html.HtmlElement, headline: str | None) -> str:
@@ -192,7 +184,7 @@ def _with_lead(text: str, tree: lxml.html.HtmlElement, headline: str | None) -> 
     the first lead-classed element after the printed headline, in the headline's block."""
     if not headline or not text:
         return text
-    heading = next((e for e in tree.iter("h1", "h2", "h3") if " ".join(e.text_content().split()) == headline), None)
+    heading = next((e for e in tree.iter("h1", "h2", "h3") if heading_text(e) == headline), None)
     if heading is None:
         return text
     block = list(heading.iterancestors())[:LEAD_BLOCK_DEPTH]
@@ -266,6 +258,11 @@ class ParsedPage:
         """The site's names (host labels, og:site_name), as ``headline.site_keys`` gives them."""
         return site_keys(self.url, read_site_name(self))
 
+    @cached_property
+    def credits(self) -> Credits:
+        """``read_credits``: the people and the agencies the page credits."""
+        return read_credits(self)
+
 
 def parse_page(html: str, url: str, selectors: dict[str, str]) -> ParsedPage | None:
     """The page parsed once, or None when there is no page (empty or unparsable HTML)."""
@@ -279,7 +276,7 @@ def parse_page(html: str, url: str, selectors: dict[str, str]) -> ParsedPage | N
         tree=tree,
         url=url,
         objects=objects,
-        article=next((o for o in objects if _is_article(o)), {}),
+        article=next((o for o in objects if is_article(o)), {}),
         meta=_meta(tree),
         selected={field: _selected(tree, selectors, field) for field in SELECTOR_FIELDS},
         byline=first_byline(tree),  # its names are authors, its line may date the page
@@ -367,7 +364,7 @@ def read_title(page: ParsedPage) -> str | None:
         _first(
             *[
                 t
-                for t in (*page_titles, _text_of(page.tree, "//h1"))
+                for t in (*page_titles, next((heading_text(h) for h in page.tree.iter("h1")), None))
                 if isinstance(t, str) and letters_and_digits(t) not in keys
             ]
         ),
@@ -375,7 +372,7 @@ def read_title(page: ParsedPage) -> str | None:
     )
 
 
-def read_authors(page: ParsedPage) -> list[str]:
+def read_credits(page: ParsedPage) -> Credits:
     by_id = {o["@id"]: o for o in page.objects if isinstance(o.get("@id"), str)}
     return choose_authors(
         lambda name: names_site(name, page.site_name_keys),
@@ -388,10 +385,21 @@ def read_authors(page: ParsedPage) -> list[str]:
     )
 
 
+def read_authors(page: ParsedPage) -> list[str]:
+    return page.credits.people
+
+
+def read_agencies(page: ParsedPage) -> list[str]:
+    return page.credits.agencies
+
+
 def read_text(page: ParsedPage, headline: str | None) -> str:
-    """The outlet's selector's text, else the main text with the lead under ``headline``."""
+    """The outlet's selector's text, else the main text with the lead under ``headline``; a
+    picture's caption, credit or alt text never its first line."""
     main_text = page.main_text or _first(page.article.get("articleBody")) or ""
-    return "\n".join(page.selected["text"]) or _with_lead(main_text, page.tree, headline)
+    return "\n".join(page.selected["text"]) or _with_lead(
+        without_leading_captions(main_text, picture_texts(page.tree), headline), page.tree, headline
+    )
 
 
 # extract_page's keys, in order, and their readers (then ``text``, read under the title).
@@ -405,20 +413,21 @@ READERS: dict[str, Callable[[ParsedPage], Any]] = {
     "site_name": read_site_name,
     "title": read_title,
     "authors": read_authors,
+    "agencies": read_agencies,
 }
 
 
 def extract_page(html: str, url: str, selectors: dict[str, str] | None = None) -> dict[str, Any]:
     """Everything an article page says about itself, as raw strings.
 
-    Keys: title, published_candidates (most trusted first), modified_raw, authors,
-    description, canonical_link, og_url, declared_language, site_name, text. ``selectors``
+    Keys: title, published_candidates (most trusted first), modified_raw, authors (people),
+    agencies (the news agencies credited: AP, Reuters, dpa …), description, canonical_link, og_url, declared_language, site_name, text. ``selectors``
     are the outlet's own (``[outlet.selectors]``: title, published, authors, text), asked after
     JSON-LD and the metas and before the generic heuristics.
     """
     page = parse_page(html, url, selectors or {})
     if page is None:
-        return {"text": "", "authors": [], "published_candidates": []}
+        return {"text": "", "authors": [], "agencies": [], "published_candidates": []}
     values = {field: read(page) for field, read in READERS.items()}
     values["text"] = read_text(page, values["title"])
     return values

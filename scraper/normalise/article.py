@@ -33,7 +33,7 @@ def normalise_article(
     """The normalised fields of an article, and how its publication time was read.
 
     ``raw`` holds the spider's values: url, fetched_at (ISO, aware), title, feed_title,
-    published_candidates, feed_published, description, authors, canonical_link, og_url,
+    published_candidates, feed_published, description, authors, agencies, canonical_link, og_url,
     declared_language, text. Times without an offset are read in ``timezone``.
     """
     text = drop_furniture(clean_text(raw.get("text")))
@@ -53,14 +53,20 @@ def normalise_article(
         "word_count": word_count(text),
         "title": title,
         "description": clean_text(raw.get("description")) or None,
-        "authors": [name for name in (clean_title(a) for a in raw.get("authors") or []) if name],
+        "authors": _names(raw.get("authors")),
+        "agencies": _names(raw.get("agencies")),
         "canonical_url": choose_canonical(raw["url"], raw.get("canonical_link"), raw.get("og_url")),
         "published_at": published.iso,
         "published_raw": published.raw,
         "published_offset": published.offset,
+        "published_precision": published.precision,
         "language": language,
         "language_source": language_source,
         "content_hash": content_hash(text),
         "title_key": comparison_key(title) if title else None,
     }
     return record, published
+
+
+def _names(values: list[str] | None) -> list[str]:
+    return [name for name in (clean_title(v) for v in values or []) if name]

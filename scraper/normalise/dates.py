@@ -8,6 +8,7 @@ CMS default or a typo, so it is rejected rather than stored as truth.
 
 from __future__ import annotations
 
+import calendar
 import email.utils
 import re
 from dataclasses import dataclass, replace
@@ -175,6 +176,9 @@ class PublishedTime:
     # With status ok: the status of a more trusted candidate that could not be used, if any.
     passed_over: str | None = None
     stated_offset: bool = False  # the raw text gave its offset ("Z", "GMT", "+04:00")
+    # What the raw text states (``precision_of``): second, minute, day or month. A day-only
+    # date is stored as the day's start (the outlet's midnight) but stands for the whole day.
+    precision: str | None = None
 
     @property
     def iso(self) -> str | None:
@@ -244,10 +248,63 @@ def parse_published(raw: str | None, tz_name: str, fetched_at: datetime) -> Publ
     stated_offset = parsed.tzinfo is not None
     if not stated_offset:
         parsed = parsed.replace(tzinfo=zone)
+    precision = precision_of(raw)
+    if precision in ("day", "month"):  # "yesterday" is the day, not this time yesterday
+        parsed = parsed.replace(
+            hour=0, minute=0, second=0, microsecond=0, day=1 if precision == "month" else parsed.day
+        )
     utc = parsed.astimezone(UTC)
     if utc < EARLIEST_PLAUSIBLE or utc > fetched_at + FUTURE_TOLERANCE:
         return PublishedTime(raw=raw, status="rejected")
-    return PublishedTime(raw=raw, utc=utc, offset=_format_offset(parsed), status="ok", stated_offset=stated_offset)
+    return PublishedTime(
+        raw=raw,
+        utc=utc,
+        offset=_format_offset(parsed),
+        status="ok",
+        stated_offset=stated_offset,
+        precision=precision,
+    )
+
+
+_SECONDS = re.compile(r"\d{1,2}:\d{2}:\d{2}")
+_MINUTES = re.compile(
+    r"\d{1,2}:\d{2}|\d{1,2}\s?[ap]\.?m\b|\b(?:seconds?|minutes?|mins?|hours?|hrs?)\s+ago\b|\bnow\b"
+    r"|^\d{4}-\d{2}-\d{2}T\d{2}|\d\s*(?:час|минут|секунд|годин|хвилин)",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
+PRECISIONS = ("second", "minute", "day", "month")
+
+
+def precision_of(raw: str) -> str:
+    """How precisely a raw date states its time: ``second`` ("10:05:30"), ``minute``
+    ("10:05", "2 pm", "3 hours ago"), ``day`` ("Jun 05, 2026", "2026-06-05", "yesterday", a
+    URL's day) or ``month`` ("June 2026", "2026-06")."""
+    text = preclean(raw.removeprefix(url_candidate("")))
+    if _SECONDS.search(text):
+        return "second"
+    if _MINUTES.search(text):
+        return "minute"
+    if _YEAR_MONTH.match(text):
+        return "month"
+    # a year and a month's name, and no other number: "June 2026"; words alone ("yesterday",
+    # "вчера") name a day
+    if _YEAR.search(text) and not re.search(r"\d", _YEAR.sub(" ", text)):
+        return "month"
+    return "day"
+
+
+def published_span(start: datetime, precision: str | None) -> tuple[datetime, datetime]:
+    """The [start, end) a stored publication time stands for: an instant, or, for a day-only
+    (month-only) date, the whole day (month) from its start."""
+    if precision == "day":
+        return start, start + timedelta(days=1)
+    if precision == "month":
+        # the start is the outlet's midnight in UTC: within 14 hours of the month's first day
+        local = start + timedelta(hours=14)
+        return start, start + timedelta(days=calendar.monthrange(local.year, local.month)[1])
+    return start, start
 
 
 def first_published(candidates: list[str | None], tz_name: str, fetched_at: datetime) -> PublishedTime:

@@ -1,8 +1,9 @@
 """Language of an article, with the evidence langdetect cannot see.
 
 langdetect has no Armenian or Azerbaijani profile: it calls Armenian text Estonian and
-Azerbaijani text Turkish. Scripts and letters settle those cases before any statistics, and
-the page's declared language or the outlet's settle the texts langdetect is unsure of.
+Azerbaijani text Turkish. Scripts and letters settle those cases before any statistics; the
+page's declared language wins when langdetect has no profile of it (Icelandic, Zulu, Xhosa …),
+and the declared language or the outlet's settle the texts langdetect is unsure of.
 ``language_source`` records which evidence won: script, letters, langdetect, declared, outlet.
 """
 
@@ -14,8 +15,6 @@ from functools import cache, lru_cache
 
 import numpy as np
 from langdetect import DetectorFactory, LangDetectException
-from langdetect.detector_factory import PROFILES_DIRECTORY
-from langdetect.utils.ngram import NGram
 
 from media_monitor import compat
 
@@ -58,6 +57,19 @@ def declared_code(tag: str | None) -> str | None:
     return primary if re.fullmatch(r"[a-z]{2}", primary) else None
 
 
+# Languages decided by their letters before langdetect's statistics (see detect_language), and
+# Norwegian's written standards, which langdetect's "no" covers.
+DECIDED_BY_LETTERS = {"hy", "ka", "az", "uk", "ru"}
+NORWEGIAN = {"nb", "nn"}
+
+
+@cache
+def _detectable() -> frozenset[str]:
+    """The languages (ISO 639-1) langdetect has a profile of, or that the letter rules decide."""
+    known = {code.split("-")[0] for code in compat.langdetect_languages(_factory())}
+    return frozenset(known | DECIDED_BY_LETTERS | (NORWEGIAN if "no" in known else set()))
+
+
 def _script_language(letters: str) -> str | None:
     for language, script in SCRIPT_LANGUAGES.items():
         if len(script.findall(letters)) * 2 > len(letters):
@@ -67,9 +79,7 @@ def _script_language(letters: str) -> str | None:
 
 @cache
 def _factory() -> DetectorFactory:
-    factory = DetectorFactory()
-    factory.load_profile(PROFILES_DIRECTORY)  # ~0.5 s, once per process
-    return factory
+    return compat.langdetect_factory()  # ~0.5 s, once per process
 
 
 def load_language_profiles() -> None:
@@ -78,11 +88,11 @@ def load_language_profiles() -> None:
 
 
 class _NormalisedLetters(dict):
-    """langdetect's per-letter normalisation (``NGram.normalize``) as a ``str.translate``
+    """langdetect's per-letter normalisation (``compat.normalise_letter``) as a ``str.translate``
     table, filled as letters are met."""
 
     def __missing__(self, code: int) -> str:
-        self[code] = NGram.normalize(chr(code))
+        self[code] = compat.normalise_letter(chr(code))
         return self[code]
 
 
@@ -92,7 +102,7 @@ _NORMALISED = _NormalisedLetters()
 @lru_cache(maxsize=20_000)  # the n-grams met most; at most ~11 MB (the profiles hold 87,598)
 def _gram_probs(gram: str) -> np.ndarray | None:
     """An n-gram's probabilities in each language, as an array."""
-    probs = _factory().word_lang_prob_map.get(gram)
+    probs = compat.ngram_probabilities(_factory()).get(gram)
     return None if probs is None else np.array(probs)
 
 
@@ -138,7 +148,7 @@ class _Detector(compat.LangdetectDetector):
 def _word_ngrams(word: str, spaced: bool) -> tuple[str, ...]:
     """The known n-grams langdetect reads in a word: the word is read after a space, and with
     the space that ends it when ``spaced``."""
-    known = _factory().word_lang_prob_map
+    known = compat.ngram_probabilities(_factory())
     chars = f" {word} " if spaced else f" {word}"
     found = []
     for end in range(1, len(chars)):
@@ -159,7 +169,7 @@ def _detect_langs(sample: str) -> list:
     if len(sample) > LANGDETECT_CHARS:
         cut = sample.rfind(" ", LANGDETECT_CHARS // 2, LANGDETECT_CHARS)
         sample = sample[: cut if cut > 0 else LANGDETECT_CHARS]
-        detector.n_trial = LONG_TEXT_TRIALS
+        compat.set_trials(detector, LONG_TEXT_TRIALS)
     detector.append(sample)
     return detector.get_probabilities()
 
@@ -178,6 +188,10 @@ def detect_language(
     by_script = _script_language(letters)
     if by_script:
         return by_script, "script"
+    if declared and declared not in _detectable():
+        # langdetect would answer with a language it knows (Icelandic as Norwegian, Zulu as
+        # Swahili …): the page's own declaration is the better evidence.
+        return declared, "declared"
 
     try:
         guesses = _detect_langs(sample)

@@ -7,7 +7,10 @@ import html
 import re
 import unicodedata
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200d\ufeff]")
+# Control characters, and the invisible characters that split a word for search and
+# comparison: the soft hyphen (a hyphenation hint: "Rück\u00adschlag"), zero-width space,
+# non-joiner and joiner, word joiner, byte order mark.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u00ad\u200b-\u200d\u2060\ufeff]")
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 # An HTML tag of a text-level or block element, or a comment, left in a feed's or a page's

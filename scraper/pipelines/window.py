@@ -9,7 +9,8 @@ from media_monitor.story.window import DateWindow
 
 
 class WindowPipeline(CountingStage):
-    """With ``--since/--until``: drops what was published outside the window, or undated."""
+    """With ``--since/--until``: drops what was published outside the window, or undated. A
+    day-only date is inside when its day meets the window."""
 
     def __init__(self, stats, window: DateWindow):
         self.stats, self.window = stats, window
@@ -26,6 +27,6 @@ class WindowPipeline(CountingStage):
         if not item.get("published_at"):
             self.drop(item, "outside_window", f"Undated, so not placed in the window: {item['url']}")
         published = datetime.fromisoformat(item["published_at"].replace("Z", "+00:00"))
-        if not self.window.contains(published):
+        if not self.window.contains_published(published, item.get("published_precision")):
             self.drop(item, "outside_window", f"Published {item['published_at']}, outside the window: {item['url']}")
         return item

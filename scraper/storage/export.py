@@ -19,9 +19,11 @@ EXPORT_COLUMNS = (
     "published_at",
     "published_raw",
     "published_offset",
+    "published_precision",
     "language",
     "language_source",
     "authors",
+    "agencies",
     "word_count",
     "relevance",
     "matched_terms",
@@ -149,7 +151,7 @@ def write_jsonl(rows: Iterator[dict], out: IO[str], raw_cells: bool = False) -> 
     """JSON Lines: values exactly as stored (``raw_cells`` is ignored: no spreadsheet reads it)."""
     count = 0
     for row in rows:
-        for key in ("authors", "matched_terms"):
+        for key in ("authors", "agencies", "matched_terms"):
             row[key] = json.loads(row[key]) if row[key] else []
         out.write(json.dumps(row, ensure_ascii=False) + "\n")
         count += 1

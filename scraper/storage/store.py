@@ -34,9 +34,11 @@ ARTICLE_COLUMNS = (
     "published_at",
     "published_raw",
     "published_offset",
+    "published_precision",
     "language",
     "language_source",
     "authors",
+    "agencies",
     "description",
     "text",
     "word_count",
@@ -244,6 +246,7 @@ class ArticleStore:
     def _article_values(self, item: dict) -> dict:
         values = {column: item.get(column) for column in ARTICLE_COLUMNS}
         values["authors"] = _json(item.get("authors"))
+        values["agencies"] = _json(item.get("agencies"))
         values["matched_terms"] = _json(item.get("matched_terms"))
         # An item the topic stage did not see (a test's, or one queued without its decision)
         # was kept by it, as every row was before topic decisions were stored.

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from media_monitor.normalise.dates import parse_published
+from media_monitor.normalise.dates import parse_published, published_span
 
 # Dates in partition URLs: 2024-04, 2024/04/17, 20240417, yyyy=2024&mm=04&dd=17, date_start=20240401
 _URL_DAY = re.compile(r"(?<!\d)(20\d{2}|19\d{2})[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)")
@@ -49,6 +49,12 @@ class DateWindow:
     def contains(self, moment: datetime) -> bool:
         return (self.since is None or moment >= self.since) and (self.until is None or moment < self.until)
 
+    def contains_published(self, start: datetime, precision: str | None) -> bool:
+        """A publication time inside the window: an instant in it, or a day-only (month-only)
+        date whose day (month) meets it (``published_span``)."""
+        span = published_span(start, precision)
+        return self.contains(start) if span[0] == span[1] else self.overlaps(*span)
+
     def overlaps(self, start: datetime, end: datetime) -> bool:
         """Does [start, end) meet the window?"""
         return (self.until is None or start < self.until) and (self.since is None or end > self.since)
@@ -58,14 +64,17 @@ class DateWindow:
         if self.is_open or not raw:
             return False
         parsed = parse_published(raw, tz_name, now)
-        return parsed.utc is not None and not self.contains(parsed.utc)
+        return parsed.utc is not None and not self.contains_published(parsed.utc, parsed.precision)
 
     def before_start(self, raw: str | None, tz_name: str, now: datetime) -> bool:
-        """True when ``raw`` reads as a time before the window's start."""
+        """True when ``raw`` reads as a time (or a whole day) before the window's start."""
         if self.since is None or not raw:
             return False
         parsed = parse_published(raw, tz_name, now)
-        return parsed.utc is not None and parsed.utc < self.since
+        if parsed.utc is None:
+            return False
+        start, end = published_span(parsed.utc, parsed.precision)
+        return end <= self.since if end > start else start < self.since  # a whole day before it
 
     def modified_before(self, lastmod: str | None, tz_name: str, now: datetime) -> bool:
         """A sitemap ``lastmod`` before the window start: nothing in it was published inside."""
