@@ -11,7 +11,7 @@ from datasette.app import Datasette
 from datasette.plugins import pm
 
 from media_monitor.db import METADATA, open_database
-from media_monitor.web import plugin
+from media_monitor.web import daterange, plugin, reader
 from media_monitor.web.plugin import (
     DASHBOARD_ACTOR,
     PLUGIN,
@@ -56,9 +56,10 @@ def load_metadata(db_path: str | os.PathLike) -> dict:
 
 
 def register_plugin() -> None:
-    """The project's plugin (scraper/web/plugin.py), once per process."""
-    if not pm.is_registered(plugin):
-        pm.register(plugin, name=PLUGIN)
+    """The project's plugin modules (scraper/web/plugin.py, reader.py, daterange.py), once per process."""
+    for module, name in ((plugin, PLUGIN), (reader, f"{PLUGIN}-reader"), (daterange, f"{PLUGIN}-daterange")):
+        if not pm.is_registered(module):
+            pm.register(module, name=name)
 
 
 def make_datasette(db_path: str | os.PathLike, public: bool = False, settings: dict | None = None) -> Datasette:
