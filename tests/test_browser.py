@@ -169,7 +169,7 @@ def test_dashboard_filters_drive_the_charts(page, server, db):
     assert expected > 0 and page.locator("#chart-articles p").inner_text() == str(expected)
     _chart_drawn(page, "by-language")
     page.wait_for_selector("#chart-first-reports table tbody tr")
-    languages = page.locator("#chart-first-reports tbody tr td:nth-child(3)").all_inner_texts()
+    languages = page.locator("#chart-first-reports tbody tr td:nth-child(4)").all_inner_texts()
     assert set(languages) == {"hy"}
     page.screenshot(path=str(ARTIFACTS / "dashboard-hy.png"), full_page=True)
     assert not page.errors, page.errors
