@@ -178,6 +178,28 @@ def test_story_page_shows_who_ran_it_when_in_which_language(datasette, sql):
     )
 
 
+def test_story_and_reader_in_public_mode(tied, sql):
+    public = make_datasette(tied, public=True)
+    cluster = _widest_story(sql)
+    assert get(public, f"/{DB}.json?sql=select+1").status_code == 403  # no SQL of the visitor's
+    story = get(public, f"/{DB}/-/story/{cluster['cluster_id']}")
+    assert story.status_code == 200 and 'class="story-delay">first<' in story.text
+    reader = get(public, f"/{DB}/articles/{cluster['origin_id']}")
+    assert reader.status_code == 200 and 'class="monitor-reader"' in reader.text
+
+
+def test_story_page_follows_the_permissions_of_the_articles_table(tied, sql):
+    from datasette.app import Datasette
+
+    from media_monitor.web.app import register_plugin
+    from media_monitor.web.plugin import TEMPLATES
+
+    register_plugin()
+    metadata = {"databases": {DB: {"tables": {"articles": {"allow": False}}}}}
+    hidden = Datasette([str(tied)], metadata=metadata, template_dir=str(TEMPLATES))
+    assert get(hidden, f"/{DB}/-/story/{_widest_story(sql)['cluster_id']}").status_code == 403
+
+
 def test_unknown_story_is_a_404(datasette):
     page = get(datasette, f"/{DB}/-/story/99999999")
     assert page.status_code == 404 and "No story" in page.text

@@ -175,6 +175,10 @@ async def story_page(datasette, request):
         db = datasette.get_database(database)
     except KeyError:
         raise NotFound("No such database") from None
+    # Whoever may see the articles table may see its stories (the page runs no SQL of theirs).
+    await datasette.ensure_permissions(
+        request.actor, [("view-table", (database, "articles")), ("view-database", database), "view-instance"]
+    )
     found = await story(db, request.url_vars["cluster_id"])
     if found is None:
         raise NotFound(f"No story (on-topic cluster) {request.url_vars['cluster_id']}")
