@@ -105,10 +105,12 @@ def test_dashboard_axes_are_whole_numbers_and_bars_open_their_articles(page, cra
     page.wait_for_url("**?date_start=&date_end=")
     assert page.input_value("#date_start") == ""
     page.wait_for_selector("#chart-per-day svg .mark-rect path")
-    labels = page.evaluate("""() => [...document.querySelectorAll('#chart-per-day svg g.role-axis')]
-        .filter(axis => (axis.getAttribute('aria-label') || '').startsWith('Y-axis'))
-        .flatMap(axis => [...axis.querySelectorAll('.role-axis-label text')].map(t => t.textContent))""")
-    assert labels and all(label.isdigit() for label in labels) and len(labels) == len(set(labels)), labels
+    script = """axis => [...document.querySelectorAll('#chart-per-day svg g.role-axis')]
+        .filter(g => (g.getAttribute('aria-label') || '').startsWith(axis))
+        .flatMap(g => [...g.querySelectorAll('.role-axis-label text')].map(t => t.textContent))"""
+    counts, days = page.evaluate(script, "Y-axis"), page.evaluate(script, "X-axis")
+    assert counts and all(label.isdigit() for label in counts) and len(counts) == len(set(counts)), counts
+    assert days and len(days) == len(set(days)), days  # one label a day at most
     page.locator("#chart-top-outlets svg .mark-rect path").first.click()
     page.wait_for_url("**/monitor/distinct_articles?outlet=**")
     outlet = page.url.split("outlet=", 1)[1].split("&", 1)[0]
