@@ -11,7 +11,7 @@ from datasette.app import Datasette
 from datasette.plugins import pm
 
 from media_monitor.db import METADATA, open_database
-from media_monitor.web import plugin
+from media_monitor.web import daterange, plugin, reader
 from media_monitor.web import public as public_mode
 from media_monitor.web.plugin import (
     DASHBOARD_ACTOR,
@@ -57,11 +57,17 @@ def load_metadata(db_path: str | os.PathLike) -> dict:
 
 
 def register_plugin() -> None:
-    """The project's plugins (scraper/web/plugin.py, and public mode's guard, public.py), once per process."""
-    if not pm.is_registered(plugin):
-        pm.register(plugin, name=PLUGIN)
-    if not pm.is_registered(public_mode):
-        pm.register(public_mode, name=f"{PLUGIN}-public")
+    """The project's plugin modules (scraper/web/plugin.py, reader.py, daterange.py, and public
+    mode's guard, public.py), once per process."""
+    modules = (
+        (plugin, PLUGIN),
+        (reader, f"{PLUGIN}-reader"),
+        (daterange, f"{PLUGIN}-daterange"),
+        (public_mode, f"{PLUGIN}-public"),
+    )
+    for module, name in modules:
+        if not pm.is_registered(module):
+            pm.register(module, name=name)
 
 
 def make_datasette(db_path: str | os.PathLike, public: bool = False, settings: dict | None = None) -> Datasette:

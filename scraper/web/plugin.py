@@ -1,6 +1,6 @@
 """The monitor's Datasette plugin and templates (loaded by scraper/web/app.py).
 
-- render_cell: an article's title links to the original page, its archive_url to the archived
+- render_cell: an article's title links to the original page (its canonical URL), its archive_url to the archived
   copy; its text reads as paragraphs; an outlet's title links to that outlet's articles.
 - extra_template_vars + templates/_table.html: the articles table shows a readable set of
   columns by default (every column stays in the CSV and JSON; `?_all_columns=1`, `?_col=`, `?_nocol=` choose).
@@ -48,7 +48,7 @@ def _value(row, key):
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     if column == "title" and table in ("articles", None) and value:
-        url = _value(row, "url")
+        url = _value(row, "canonical_url") or _value(row, "url")  # the article's identity, not the fetched URL
         if isinstance(url, str) and url.startswith(("http://", "https://")):
             return markupsafe.Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(url, value)
     # A replay URL opens the archived copy; a Common Crawl WARC place (file, offset, length) is no link.

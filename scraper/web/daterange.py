@@ -1,0 +1,71 @@
+"""The date-range picker of the articles tables: ``?_since=2024-04-17&_until=2024-04-18``.
+
+Both days are included (``_until`` covers its whole day, whatever the time of day), in UTC, on
+``published_at``. It is a filter like any other: the count, the facets, every page and every
+export (CSV, JSON) of the view follow it. templates/table.html draws the two date inputs.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from datetime import date, timedelta
+
+from datasette import hookimpl
+from datasette.filters import FilterArguments
+from datasette.utils import path_with_removed_args
+from datasette.utils.asgi import BadRequest
+
+DATED_TABLES = ("articles", "distinct_articles")
+BOUNDS = ("_since", "_until")
+
+
+def read_day(name: str, value: str) -> date:
+    """``value`` as a day (2024-04-17), or a one-line error naming the bound."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise BadRequest(f"{name}={value!r} is not a day: use YYYY-MM-DD, e.g. 2024-04-17") from None
+
+
+def date_range(since: str | None, until: str | None) -> tuple[list[str], dict[str, str], list[str]]:
+    """Where clauses, parameters and a human description for the range (either end open)."""
+    clauses, params, described = [], {}, []
+    if since:
+        first = read_day("_since", since)
+        clauses.append("published_at >= :monitor_since")
+        params["monitor_since"] = first.isoformat()
+        described.append(f"published on or after {first.isoformat()}")
+    if until:
+        last = read_day("_until", until)
+        clauses.append("published_at < :monitor_until")
+        params["monitor_until"] = (last + timedelta(days=1)).isoformat()
+        described.append(f"published on or before {last.isoformat()}")
+    if described:
+        described = [" and ".join(described) + " (UTC)"]
+    return clauses, params, described
+
+
+@hookimpl
+def filters_from_request(request, table):
+    if table not in DATED_TABLES:
+        return None
+    clauses, params, described = date_range(request.args.get("_since"), request.args.get("_until"))
+    if not clauses:
+        return None
+    return FilterArguments(clauses, params=params, human_descriptions=described)
+
+
+@hookimpl
+def extra_template_vars(view_name, table, request, datasette):
+    """``monitor_date_range`` on the dated tables' pages: the picker's values, the view's other
+    arguments (kept by the picker's form) and the view without the range."""
+    if view_name != "table" or table not in DATED_TABLES or request is None:
+        return {}
+    dropped = {*BOUNDS, "_next"}
+    return {
+        "monitor_date_range": {
+            **{bound: request.args.get(bound, "") for bound in BOUNDS},
+            "kept": [(k, v) for k, v in urllib.parse.parse_qsl(request.query_string) if k not in dropped],
+            "every_date": datasette.urls.path(path_with_removed_args(request, dropped)),
+        }
+    }
