@@ -16,13 +16,14 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from scrapy import Request
 
 from media_monitor.cli import cli
 from media_monitor.crawling.bounds import Bounds, bounds_hit, describe_bounds
 from media_monitor.crawling.failures import BodyTooLarge
 from media_monitor.crawling.faults import ROBOTS_ERROR_LINE
 from media_monitor.crawling.xmlstream import XmlEntries, body_chunks, local_name
-from media_monitor.samplesite.hostile import BOMB_SIZE, FAN, HostileSite, gzip_bomb
+from media_monitor.samplesite.hostile import BOMB_SIZE, FAN, OUTLETS, HostileSite, gzip_bomb
 from tests.conftest import FAST, ROOT, crawl
 from tests.test_operations import _monitor, _wait_until
 
@@ -116,6 +117,13 @@ def test_a_robots_txt_error_is_one_warning_line():
         record.getMessage()
         == "robots.txt not read for <GET http://x/robots.txt> (connection refused): crawled as if it had none"
     )
+    gave_up = "Gave up retrying %(request)s (failed %(retry_times)d times): %(reason)s"
+    for url, kept in (("http://x/robots.txt", False), ("http://x/news/1", True)):
+        args = ({"request": Request(url), "retry_times": 3, "reason": "reset"},)
+        assert (
+            ROBOTS_ERROR_LINE.filter(logging.LogRecord("scrapy", logging.ERROR, __file__, 1, gave_up, args, None))
+            is kept
+        )
 
 
 # Small bounds, so that each outlet of the hostile site hits its own quickly; a size limit the
@@ -218,7 +226,10 @@ def test_a_compressed_page_over_the_size_limit_is_counted_failed(hostile):
 def test_an_unreachable_robots_txt_is_one_log_line_per_host(hostile):
     result, _, _ = hostile
     assert "Traceback" not in result.stderr
-    assert "robots.txt not read for <GET http://127.0.0.1:" in result.stderr
+    robots = [line for line in result.stderr.splitlines() if "robots.txt" in line]
+    # one line for each outlet's spider (each keeps its own robots.txt parsers): no retry, no give-up line
+    assert len(robots) == len(OUTLETS) + 1, robots
+    assert all(" WARNING: robots.txt not read for <GET http://127.0.0.1:" in line for line in robots), robots
 
 
 def test_a_redirect_to_another_port_of_the_outlets_host_is_not_followed(hostile):

@@ -16,8 +16,8 @@ and a counted failure (or a retry that succeeds), never in a wrong row or a sile
   ``DOWNLOAD_MAXSIZE`` fails its request as ``BodyTooLarge``; Scrapy's middleware ignored it
   with a warning, and the errback did not count it.
 - ``OneLineRobotsErrors`` (an extension): a ``robots.txt`` that cannot be fetched is one
-  WARNING line instead of Scrapy's ERROR with a 50-line traceback (the host is then crawled as
-  if it had none, as Scrapy does).
+  WARNING line instead of Scrapy's ERROR with a 50-line traceback, its retries and their
+  give-up line (the host is then crawled as if it had none, as Scrapy does).
 
 The failures are raised as ``CountedFailure`` (an ``IgnoreRequest``, so nothing retries or
 logs a traceback for them); ``media_monitor.spiders.base.ArticleSpider`` counts them, unlike the skips
@@ -116,7 +116,14 @@ class RetryAfter:
             )
             await asyncio.sleep(wait)
         else:
-            logger.warning("HTTP %d from %s: retrying (retry %d of %d)", response.status, request.url, retry, limit)
+            logger.log(
+                _retry_level(request),
+                "HTTP %d from %s: retrying (retry %d of %d)",
+                response.status,
+                request.url,
+                retry,
+                limit,
+            )
         self.crawler.stats.inc_value("monitor/retries")
         return response
 
@@ -127,8 +134,24 @@ class RetryAfter:
         if isinstance(exception, self.retry_exceptions) and self._will_retry(request):
             retry, limit = self._attempts(request)
             self.crawler.stats.inc_value("monitor/retries")
-            logger.warning("%s for %s: retrying (retry %d of %d)", describe(exception), request.url, retry, limit)
+            logger.log(
+                _retry_level(request),
+                "%s for %s: retrying (retry %d of %d)",
+                describe(exception),
+                request.url,
+                retry,
+                limit,
+            )
         return None
+
+
+def is_robots_txt(url: object) -> bool:
+    """Is this (a request's, or its URL) a robots.txt, which ``OneLineRobotsErrors`` reports?"""
+    return urlsplit(str(getattr(url, "url", url))).path == "/robots.txt"
+
+
+def _retry_level(request) -> int:
+    return logging.DEBUG if is_robots_txt(request) else logging.WARNING
 
 
 def gzip_is_complete(body: bytes, limit: int = 0) -> bool | None:
@@ -282,10 +305,13 @@ class CountedDecompression(HttpCompressionMiddleware):
 
 
 class _RobotsErrorLine(logging.Filter):
-    """Rewrites Scrapy's "Error downloading <robots.txt>" record as one WARNING line."""
+    """Rewrites Scrapy's "Error downloading <robots.txt>" record as one WARNING line, and drops
+    RetryMiddleware's "Gave up retrying" of a robots.txt, which that line reports."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args if isinstance(record.args, dict) else {}
+        if str(record.msg).startswith("Gave up retrying") and is_robots_txt(args.get("request")):
+            return False
         if record.exc_info and "f_exception" in args:
             record.msg = "robots.txt not read for %s (%s): crawled as if it had none"
             record.args = (args.get("request"), describe(args["f_exception"]))
@@ -298,9 +324,10 @@ ROBOTS_ERROR_LINE = _RobotsErrorLine()
 
 
 class OneLineRobotsErrors:
-    """Installs ``_RobotsErrorLine`` on Scrapy's robots.txt logger (once per process)."""
+    """Installs ``_RobotsErrorLine`` on Scrapy's robots.txt and retry loggers (once per process)."""
 
     @classmethod
     def from_crawler(cls, crawler):
-        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(ROBOTS_ERROR_LINE)
+        for name in ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry"):
+            logging.getLogger(name).addFilter(ROBOTS_ERROR_LINE)
         return cls()
