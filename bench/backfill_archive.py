@@ -114,10 +114,11 @@ def backfill(db: Path, sources: Path, archive, args, *extra: str) -> tuple[list[
             *extra,
         ],
         cwd=ROOT,
-        check=True,
         capture_output=True,
         text=True,
     )
+    if result.returncode:
+        sys.exit(f"the crawl failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
     return archive.request_log[start:], result.stderr + result.stdout, time.perf_counter() - began
 
 

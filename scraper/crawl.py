@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
@@ -68,8 +69,10 @@ def run_crawl(job: CrawlJob) -> int | None:
 
     A bad sources or topic file, or an outlet the sources file lacks, raises SourcesError or
     TopicError before anything is crawled. Each outlet is locked for the crawl (see
-    ``media_monitor.crawling.locks``); a run left ``running`` by a killed crawl is recorded as
-    ``interrupted`` first. SIGINT/SIGTERM stop it gracefully: requests in flight
+    ``media_monitor.crawling.locks``), and unlocked when its part of the run is recorded; a run
+    left ``running`` by a killed crawl is recorded as ``interrupted`` first. Each outlet stops at
+    its budget (``MONITOR_OUTLET_BUDGET``) and is then recorded ``partial``.
+    SIGINT/SIGTERM stop it gracefully: requests in flight
     finish, their items are stored, and the run is recorded as ``interrupted``; with
     ``job_dir`` the next crawl resumes the rest.
     """
@@ -101,6 +104,9 @@ def run_crawl(job: CrawlJob) -> int | None:
             crawler = process.create_crawler(name)
             if job.job_dir:  # one queue per spider: Scrapy's JOBDIR holds one spider's state
                 crawler.settings.set("JOBDIR", str(Path(job.job_dir) / name), priority="cmdline")
+            # The outlet is free as soon as its part is recorded: a scheduler need not wait for
+            # the slowest outlet of the run to crawl it again (media_monitor.operations.schedule).
+            crawler.signals.connect(locks[name].release, signal=signals.spider_closed, weak=False)
             process.crawl(crawler)
             crawlers.append(crawler)
         process.start()

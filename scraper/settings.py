@@ -109,11 +109,16 @@ DOWNLOADER_MIDDLEWARES = {
     "media_monitor.crawling.faults.RetryAfter": 555,
     "media_monitor.crawling.faults.TruncatedBody": 595,
     "media_monitor.crawling.faults.RedirectGuard": 610,
+    # Scrapy's decompression, counting a body that inflates past DOWNLOAD_MAXSIZE as failed.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "media_monitor.crawling.faults.CountedDecompression": 590,
 }
 EXTENSIONS = {
     "media_monitor.crawling.heap.FreezeStartupHeap": 900,
     # `scrapy crawl NAME` takes the outlet's lock as `monitor crawl` does (crawling/locks.py).
     "media_monitor.crawling.locks.CrawlLock": 0,
+    "media_monitor.crawling.bounds.OutletBudget": 500,  # MONITOR_OUTLET_BUDGET
+    "media_monitor.crawling.faults.OneLineRobotsErrors": 500,
     "media_monitor.crawling.progress.Progress": 500,
 }
 # Progress (scraper/crawling/progress.py): a line per outlet in the log every this many seconds
@@ -135,6 +140,14 @@ MONITOR_KEEP_WARC = True
 MONITOR_WARC_DIR = os.environ.get("MONITOR_WARC_DIR")
 # Faults and safety. A 429/503 with Retry-After waits that long before the retry, at most this.
 MONITOR_MAX_RETRY_AFTER = 60
+# Bounds on what an outlet controls (scraper/crawling/bounds.py, docs/reliability.md#outlet-bounds):
+# each stops that outlet's part of a run there, is counted in its run row and logged once.
+MONITOR_OUTLET_BUDGET = float(os.environ.get("MONITOR_OUTLET_BUDGET", 3600))  # seconds of one outlet's crawl; 0: none
+MONITOR_MAX_SITEMAPS = 500  # sitemaps an outlet's indexes may name in one run
+MONITOR_MAX_SITEMAP_DEPTH = 3  # indexes within indexes
+MONITOR_MAX_SITEMAP_ENTRIES = 50_000  # URLs read from one sitemap (the protocol's own limit)
+MONITOR_MAX_FEED_ENTRIES = 1000  # entries read from one feed, links from one listing page
+MONITOR_MAX_LISTING_PAGES = 500  # listing pages followed in one run (besides the first of each listing)
 # Host names, addresses or networks (e.g. "10.1.0.0/16") the crawler may reach although they
 # are private, besides the hosts of the sources file, of MONITOR_GDELT_URL and of the archives.
 MONITOR_PRIVATE_HOSTS: list[str] = []

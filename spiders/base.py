@@ -25,10 +25,10 @@ import feedparser
 import scrapy
 from lxml import etree
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.gz import gunzip
 
 from media_monitor.config.sources import Listing, Outlet
-from media_monitor.crawling.failures import counted_failure, failure_reason
+from media_monitor.crawling.bounds import PREFIX, Bounds
+from media_monitor.crawling.failures import BodyTooLarge, counted_failure, failure_reason
 from media_monitor.crawling.requestmeta import (
     ARCHIVE_URL,
     ARTICLE,
@@ -39,7 +39,8 @@ from media_monitor.crawling.requestmeta import (
     SOURCE,
     WARC_RECORD,
 )
-from media_monitor.extraction.encoding import response_text
+from media_monitor.crawling.xmlstream import XmlEntries, local_name
+from media_monitor.extraction.encoding import read_text
 from media_monitor.extraction.page import extract_page
 from media_monitor.extraction.selectors import compile_selector
 from media_monitor.items import ArticleItem
@@ -77,6 +78,16 @@ class ArticleSpider(scrapy.Spider):
     @cached_property
     def started_at(self) -> datetime:
         return datetime.now(UTC)
+
+    @cached_property
+    def bounds(self) -> Bounds:
+        return Bounds.from_settings(self.settings)
+
+    def bound_hit(self, bound: str, what: str, held_back: int = 1) -> None:
+        """Count what a bound held back; log it the first time the bound is hit in the run."""
+        if not self.crawler.stats.get_value(f"monitor/{PREFIX}{bound}"):
+            self.logger.warning("%s: bound reached, %s", self.name, what)
+        self.count(PREFIX + bound, held_back)
 
     def outside_window(self, raw_date: str | None, lastmod: str | None = None) -> bool:
         """Does the source date this entry outside the window? Unknown dates are not outside."""
@@ -125,7 +136,10 @@ class ArticleSpider(scrapy.Spider):
     def page_values(self, response: scrapy.http.TextResponse, outlet: Outlet) -> dict[str, Any]:
         """Hook: the page's raw values, read with the outlet's ``[outlet.selectors]``. Override
         for what a selector cannot say."""
-        return extract_page(response_text(response), response.url, dict(outlet.selectors))
+        text, wrong_charset = read_text(response)
+        if wrong_charset:
+            self.count("charset_mislabels")
+        return extract_page(text, response.url, dict(outlet.selectors))
 
     def article_failed(self, failure) -> None:
         self._failed(failure, "articles_failed", "Article")
@@ -140,7 +154,10 @@ class ArticleSpider(scrapy.Spider):
         request = failure.request
         first = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL the source gave
         via = f", redirected to {request.url}" if first != request.url else ""
-        self.logger.error("%s not fetched: %s (%s%s)", what, first, failure_reason(failure), via)
+        reason = failure_reason(failure)
+        self.logger.error("%s not fetched: %s (%s%s)", what, first, reason, via)
+        if reason.startswith("over the size limit"):  # as downloaded, or once decompressed
+            self.count(PREFIX + "body_size")
 
     def count(self, key: str, by: int = 1) -> None:
         self.crawler.stats.inc_value(f"monitor/{key}", by)
@@ -177,7 +194,15 @@ class FeedSpider(ArticleSpider):
                 "Malformed feed, %d entries read anyway: %s (%s)", len(feed.entries), response.url, feed.bozo_exception
             )
         self.count("feed_entries", len(feed.entries))
-        for entry in feed.entries:
+        entries = feed.entries[: self.bounds.feed_entries]
+        if len(feed.entries) > len(entries):
+            self.bound_hit(
+                "feed_entries",
+                f"{len(feed.entries) - len(entries)} entries of {response.url} not read "
+                f"(MONITOR_MAX_FEED_ENTRIES = {len(entries)} a feed)",
+                len(feed.entries) - len(entries),
+            )
+        for entry in entries:
             link = entry.get("link")
             published = entry.get("published") or entry.get("updated")
             if not link:
@@ -202,15 +227,14 @@ def _feed_problem(response: scrapy.http.Response, feed, malformed: bool) -> str:
     return str(feed.get("bozo_exception") or "no entries")
 
 
-def _local(tag: Any) -> str:
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+SITEMAP_DEPTH = "sitemap_depth"  # request meta: how many indexes led to this sitemap
 
 
 def _child_text(element: etree._Element, *path: str) -> str | None:
     """Text of the first descendant following ``path`` by local names, namespace-blind."""
     current = [element]
     for name in path:
-        current = [c for node in current for c in node if _local(c.tag) == name]
+        current = [c for node in current for c in node if local_name(c.tag) == name]
     for node in current:
         if node.text and node.text.strip():
             return node.text.strip()
@@ -225,27 +249,38 @@ class SitemapSpider(ArticleSpider):
             yield self.source_request(url, self.parse_sitemap)
 
     def parse_sitemap(self, response: scrapy.http.Response):
-        body = response.body
-        if body[:2] == b"\x1f\x8b":
-            body = gunzip(body)
-        parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
-        root = etree.fromstring(body, parser) if body.strip() else None
-        kind = _local(root.tag) if root is not None else ""
-        if kind not in ("sitemapindex", "urlset"):
+        entries = XmlEntries(response.body, self.bounds.body_size)
+        try:
+            yield from self._sitemap_requests(response, entries)
+        except BodyTooLarge as exc:
+            self.count("sources_failed")
+            self.count(PREFIX + "body_size")
+            self.logger.error("Source not fetched: %s (%s)", response.url, exc)
+            return
+        if entries.root not in ("sitemapindex", "urlset"):
             self.count("sources_failed")
             self.logger.error("Not a sitemap: %s", response.url)
-            return
-        for entry in root:
+
+    def _sitemap_requests(self, response: scrapy.http.Response, entries: XmlEntries):
+        depth = response.meta.get(SITEMAP_DEPTH, 0)
+        read = 0
+        for entry in entries:
+            if entries.root not in ("sitemapindex", "urlset"):
+                return
             loc = _child_text(entry, "loc")
             if not loc:
                 continue
+            read += 1
+            if read > self.bounds.sitemap_entries:
+                self.bound_hit(
+                    "sitemap_entries",
+                    f"entries of {response.url} past the first {self.bounds.sitemap_entries} not read "
+                    "(MONITOR_MAX_SITEMAP_ENTRIES)",
+                )
+                continue
             url, lastmod = response.urljoin(loc), _child_text(entry, "lastmod")
-            if kind == "sitemapindex":
-                if self.window.excludes_partition(url, self.outlet.timezone) or self.outside_window(None, lastmod):
-                    self.count("sitemaps_outside_window")
-                    continue
-                self.count("sitemaps_followed")
-                yield self.source_request(url, self.parse_sitemap)
+            if entries.root == "sitemapindex":
+                yield from self._listed_sitemap(response.url, url, lastmod, depth)
                 continue
             published = _child_text(entry, "news", "publication_date")
             if self.outside_window(published, lastmod):
@@ -254,6 +289,25 @@ class SitemapSpider(ArticleSpider):
             self.count("sitemap_entries")
             hints = {"title": _child_text(entry, "news", "title"), "published": published, "guid": None}
             yield from self.article_requests(url, hints)
+
+    def _listed_sitemap(self, index: str, url: str, lastmod: str | None, depth: int) -> Iterable[scrapy.Request]:
+        """The request for a sitemap an index lists, unless the window or a bound excludes it."""
+        if self.window.excludes_partition(url, self.outlet.timezone) or self.outside_window(None, lastmod):
+            self.count("sitemaps_outside_window")
+        elif depth >= self.bounds.sitemap_depth:
+            self.bound_hit(
+                "sitemap_depth",
+                f"{index} is an index {depth} indexes deep: the sitemaps it lists are not followed "
+                f"(MONITOR_MAX_SITEMAP_DEPTH = {self.bounds.sitemap_depth})",
+            )
+        elif self.crawler.stats.get_value("monitor/sitemaps_followed", 0) >= self.bounds.sitemaps:
+            self.bound_hit(
+                "sitemaps",
+                f"{self.bounds.sitemaps} sitemaps followed in this run; no more are (MONITOR_MAX_SITEMAPS)",
+            )
+        else:
+            self.count("sitemaps_followed")
+            yield self.source_request(url, self.parse_sitemap, **{SITEMAP_DEPTH: depth + 1})
 
 
 class ListingSpider(ArticleSpider):
@@ -291,7 +345,14 @@ class ListingSpider(ArticleSpider):
         self.count("listing_pages")
         if not hrefs:
             return
-        for index, href in enumerate(hrefs):
+        if len(hrefs) > self.bounds.feed_entries:
+            self.bound_hit(
+                "feed_entries",
+                f"{len(hrefs) - self.bounds.feed_entries} links of {response.url} not read "
+                f"(MONITOR_MAX_FEED_ENTRIES = {self.bounds.feed_entries} a page)",
+                len(hrefs) - self.bounds.feed_entries,
+            )
+        for index, href in enumerate(hrefs[: self.bounds.feed_entries]):
             published = dates[index] if len(dates) == len(hrefs) else None
             if self.outside_window(published):
                 self.count("entries_outside_window")
@@ -303,6 +364,14 @@ class ListingSpider(ArticleSpider):
             return
         if dates and all(self.window.before_start(d, self.outlet.timezone, self.started_at) for d in dates):
             return  # newest first: the next pages are older still
+        if self.crawler.stats.get_value("monitor/listing_pages_followed", 0) >= self.bounds.listing_pages:
+            self.bound_hit(
+                "listing_pages",
+                f"{self.bounds.listing_pages} listing pages followed in this run; no more are "
+                "(MONITOR_MAX_LISTING_PAGES)",
+            )
+            return
+        self.count("listing_pages_followed")
         yield self._listing_page(listing, response.meta["listing"], page=page + 1)
 
     def listing_ended(self, failure) -> None:

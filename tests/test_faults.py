@@ -28,7 +28,7 @@ from media_monitor.crawling.faults import (
     retry_after_seconds,
 )
 from media_monitor.crawling.safety import UnsafeRequest
-from media_monitor.extraction.encoding import response_text
+from media_monitor.extraction.encoding import read_text, response_text
 from media_monitor.samplesite import SampleSite
 from tests.conftest import crawl
 
@@ -397,6 +397,15 @@ def test_which_ignored_requests_count_as_failed(exception, counted):
         ),
         ("text/html", "<p>Миротворцы покинули Карабах</p>".encode("cp1251"), "Миротворцы покинули Карабах"),
         ("text/html; charset=iso-8859-1", "<p>Café déjà vu</p>".encode("latin-1"), "Café déjà vu"),
+        # UTF-8 (or ASCII) of even length decodes as UTF-16 without an error, into garbage
+        ("text/html; charset=utf-16", "<p>Миротворцы покинули Карабах</p>".encode(), "Миротворцы покинули Карабах"),
+        ("text/html; charset=utf-16", b"<p>Peacekeepers left Karabakh</p>", "Peacekeepers left Karabakh"),
+        (
+            "text/html; charset=utf-16",
+            "<p>Миротворцы покинули Карабах</p>".encode("utf-16"),
+            "Миротворцы покинули Карабах",
+        ),
+        ("text/html; charset=utf-16le", "<p>Peacekeepers left</p>".encode("utf-16-le"), "Peacekeepers left"),
     ],
 )
 def test_wrong_and_missing_charsets_are_detected(content_type, body, expected):
@@ -410,3 +419,15 @@ def test_response_text_warns_about_a_wrong_charset(caplog):
     with caplog.at_level("WARNING", logger="media_monitor.extraction.page"):
         response_text(response)
     assert "Wrong charset: http://127.0.0.1/a does not decode as utf-8; read as cp1251" in caplog.text
+
+
+def test_read_text_says_when_the_declared_charset_was_wrong():
+    mislabelled = HtmlResponse(
+        "http://127.0.0.1/a", body=b"<p>Peacekeepers left</p>", headers={"Content-Type": "text/html; charset=utf-16"}
+    )
+    assert read_text(mislabelled) == (
+        "<p>Peacekeepers left</p>",
+        "is declared utf-16 but has no NUL byte (its markup would have)",
+    )
+    right = HtmlResponse("http://127.0.0.1/a", body=b"<p>Peacekeepers left</p>", headers={"Content-Type": "text/html"})
+    assert read_text(right) == ("<p>Peacekeepers left</p>", None)

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from media_monitor.db import METADATA, open_database
-from media_monitor.db.migrations import m0010_precision
+from media_monitor.db.migrations import m0009_precision
 from media_monitor.normalise.article import normalise_article
 
 FETCHED = "2024-06-20T12:00:00+00:00"
@@ -95,7 +95,7 @@ def test_the_migration_gives_stored_rows_the_precision_of_their_raw_date(tmp_pat
 
     db = sqlite_utils.Database(tmp_path / "old.db")
     for name, module in _migrations():
-        if name < "m0010":
+        if name < "m0009":
             module.migrate(db)
     raws = {"Jun 05, 2024": "day", "2024-06-05T09:00:00Z": "second", "url:2024-06-05": "day", None: None}
     db["outlets"].insert({"name": "x"})
@@ -112,7 +112,7 @@ def test_the_migration_gives_stored_rows_the_precision_of_their_raw_date(tmp_pat
                 "last_seen_at": FETCHED,
             }
         )
-    m0010_precision.migrate(db)
+    m0009_precision.migrate(db)
     stored = [r["published_precision"] for r in db.query("select published_precision from articles order by id")]
     assert stored == list(raws.values())
     assert db["articles"].columns_dict["agencies"] is str

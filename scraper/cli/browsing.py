@@ -173,13 +173,17 @@ def export(
 @db_option
 @click.option("--runs", default=5, show_default=True, help="How many recent runs to show.")
 @click.option(
-    "--check", is_flag=True, help="Exit 1 when an outlet is stale (for a scheduler or a monitor to alert on)."
+    "--check",
+    is_flag=True,
+    help="Exit 1 when an outlet is stale or keeps hitting a bound (for a scheduler or a monitor to alert on).",
 )
 def status(db_path, runs, check):
     """Recent crawl runs, per-outlet totals and crawl health.
 
     An outlet is STALE when its last 3 runs each listed no article or failed: a dead feed or
-    a changed layout.
+    a changed layout. It is BOUNDED when its last 2 runs each hit a bound on what an outlet
+    controls (sitemaps, feed entries, listing pages, body size, its time budget): a hostile
+    or broken site, or a bound to raise (docs/reliability.md#outlet-bounds).
 
     \b
     Example:
@@ -194,16 +198,19 @@ def status(db_path, runs, check):
             f"new {run['new'] or 0}, borderline {run['borderline'] or 0}, updated {run['updated'] or 0}, "
             f"duplicates {run['duplicates'] or 0}, "
             f"off-topic {run['off_topic'] or 0}, failed {run['failed'] or 0}"
+            + (f", held back by bounds {run['bounds_hit']}" if run["bounds_hit"] else "")
         )
     click.echo("Outlets (distinct on-topic articles / rows, newest article; health):")
     rows = db.query(
         "select o.name, count(a.id) as rows, "
         "(select count(*) from distinct_articles d where d.outlet = o.name) as distinct_rows, "
         "max(a.published_at) as newest, h.last_status, h.last_success_at, h.consecutive_failures, h.last_listed, "
-        "h.last_error, h.stale, h.next_crawl_at from outlets o left join articles a on a.outlet = o.name "
+        "h.last_error, h.stale, h.next_crawl_at, h.bounded_runs, h.last_bounds from outlets o left join articles a on a.outlet = o.name "
         "left join outlet_health h on h.outlet = o.name group by o.name order by o.name"
     )
-    stale = []
+    from media_monitor.crawling.bounds import BOUNDED_RUNS
+
+    stale, bounded = [], []
     for row in rows:
         health = (
             "never crawled"
@@ -213,12 +220,20 @@ def status(db_path, runs, check):
                 f"failures in a row {row['consecutive_failures'] or 0}, next {row['next_crawl_at']}"
             )
         )
+        if row["last_bounds"]:
+            health += f"; bounds hit: {row['last_bounds']}"
+        if (row["bounded_runs"] or 0) >= BOUNDED_RUNS:
+            bounded.append(row["name"])
+            health = f"BOUNDED ({row['bounded_runs']} runs in a row): " + health
         if row["stale"]:
             stale.append(row["name"])
             health = "STALE: " + health + (f"; last error: {row['last_error']}" if row["last_error"] else "")
         click.echo(
             f"  {row['name']:<22} {row['distinct_rows'] or 0:>6} / {row['rows']:<6} {row['newest'] or '-':<21} {health}"
         )
-    if check and stale:
-        click.echo(f"stale: {', '.join(stale)}", err=True)
+    if check and (stale or bounded):
+        if stale:
+            click.echo(f"stale: {', '.join(stale)}", err=True)
+        if bounded:
+            click.echo(f"bounded: {', '.join(bounded)}", err=True)
         sys.exit(1)

@@ -177,6 +177,14 @@ def reextract(db_path, sources, topic, outlets, since, warc_dir, no_topic_filter
         click.echo(f"left as they are, their page now dropped: {dropped}")
 
 
+def _outlet_budget(overrides: dict) -> float:
+    """The MONITOR_OUTLET_BUDGET the scheduled crawls will run with: --set's, else the settings'."""
+    from media_monitor import settings
+
+    with usage_errors("--set"):
+        return float(overrides.get("MONITOR_OUTLET_BUDGET", settings.MONITOR_OUTLET_BUDGET))
+
+
 @click.command()
 @db_option
 @click.option("--every", help="Tick at this interval: 90s, 30m, 2h, 1d.")
@@ -223,6 +231,7 @@ def schedule(ctx, db_path, every, cron, sources, outlets, max_runs, crawl_args):
             outlets=list(outlets),
             crawl_args=list(crawl_args),
             max_runs=max_runs,
+            budget=_outlet_budget(crawl_params["overrides"]),
             topic=crawl_params.get("topic"),
         )
     runs = scheduler.run()

@@ -52,6 +52,10 @@ def describe(exception: BaseException) -> str:
     return f"{name}: {text}" if text else name
 
 
+class BodyTooLarge(CountedFailure):
+    """A body larger than ``DOWNLOAD_MAXSIZE`` once decompressed (a gzip bomb, or only big)."""
+
+
 class UnsafeRequest(CountedFailure):
     """A request the crawler refuses to send: a scheme other than http(s), or an address."""
 

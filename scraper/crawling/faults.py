@@ -8,9 +8,16 @@ and a counted failure (or a retry that succeeds), never in a wrong row or a sile
   the end of its gzip stream is retried, then failed. Scrapy's gunzip would silently hand over
   the part that arrived, and a cut article would be stored as if it were whole.
 - ``RedirectGuard`` (just outside RedirectMiddleware): a redirect back to a URL already on the
-  request's redirect path (a loop), or off the spider's ``allowed_domains``, fails the request
+  request's redirect path (a loop), off the spider's ``allowed_domains``, or to a port of an
+  outlet's host other than those it is configured at (80 and 443 aside), fails the request
   here, where its errback sees it. Followed, the offsite filter or the duplicate filter would
   drop the redirected request at scheduling time, without an errback: uncounted.
+- ``CountedDecompression`` (in place of HttpCompressionMiddleware): a body that inflates past
+  ``DOWNLOAD_MAXSIZE`` fails its request as ``BodyTooLarge``; Scrapy's middleware ignored it
+  with a warning, and the errback did not count it.
+- ``OneLineRobotsErrors`` (an extension): a ``robots.txt`` that cannot be fetched is one
+  WARNING line instead of Scrapy's ERROR with a 50-line traceback, its retries and their
+  give-up line (the host is then crawled as if it had none, as Scrapy does).
 
 The failures are raised as ``CountedFailure`` (an ``IgnoreRequest``, so nothing retries or
 logs a traceback for them); ``media_monitor.spiders.base.ArticleSpider`` counts them, unlike the skips
@@ -26,11 +33,13 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.misc import load_object
 from w3lib.url import safe_url_string
 
-from media_monitor.crawling.failures import BrokenResponse, RedirectFailed, UnsafeRequest, describe
+from media_monitor.crawling.failures import BodyTooLarge, BrokenResponse, RedirectFailed, UnsafeRequest, describe
 from media_monitor.crawling.safety import refused_host_reason
 
 logger = logging.getLogger(__name__)
@@ -107,7 +116,14 @@ class RetryAfter:
             )
             await asyncio.sleep(wait)
         else:
-            logger.warning("HTTP %d from %s: retrying (retry %d of %d)", response.status, request.url, retry, limit)
+            logger.log(
+                _retry_level(request),
+                "HTTP %d from %s: retrying (retry %d of %d)",
+                response.status,
+                request.url,
+                retry,
+                limit,
+            )
         self.crawler.stats.inc_value("monitor/retries")
         return response
 
@@ -118,8 +134,24 @@ class RetryAfter:
         if isinstance(exception, self.retry_exceptions) and self._will_retry(request):
             retry, limit = self._attempts(request)
             self.crawler.stats.inc_value("monitor/retries")
-            logger.warning("%s for %s: retrying (retry %d of %d)", describe(exception), request.url, retry, limit)
+            logger.log(
+                _retry_level(request),
+                "%s for %s: retrying (retry %d of %d)",
+                describe(exception),
+                request.url,
+                retry,
+                limit,
+            )
         return None
+
+
+def is_robots_txt(url: object) -> bool:
+    """Is this (a request's, or its URL) a robots.txt, which ``OneLineRobotsErrors`` reports?"""
+    return urlsplit(str(getattr(url, "url", url))).path == "/robots.txt"
+
+
+def _retry_level(request) -> int:
+    return logging.DEBUG if is_robots_txt(request) else logging.WARNING
 
 
 def gzip_is_complete(body: bytes, limit: int = 0) -> bool | None:
@@ -183,6 +215,23 @@ class TruncatedBody:
         raise BrokenResponse(reason)
 
 
+WEB_PORTS = frozenset({80, 443})  # http to https on one host is no change of site
+
+
+def default_port(parts) -> int:
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def configured_ports(outlet) -> dict[str, set[int]]:
+    """The ports each host of an outlet is configured at (homepage, feeds, sitemaps, listings)."""
+    ports: dict[str, set[int]] = {}
+    for url in (outlet.homepage, *outlet.source_urls):
+        parts = urlsplit(url)
+        if parts.hostname:
+            ports.setdefault(parts.hostname.lower(), set()).add(default_port(parts))
+    return ports
+
+
 def _host_allowed(host: str, allowed_domains) -> bool:
     host = (host or "").lower()
     return any(host == d or host.endswith("." + d) for d in (str(d).lower() for d in allowed_domains if d))
@@ -227,4 +276,58 @@ class RedirectGuard:
                     f"redirect to another site not followed: {request.url} -> {target} "
                     f"({host} is not among the outlet's domains {', '.join(allowed)})"
                 )
+        outlet = getattr(spider, "outlet", None)
+        if outlet is not None and not request.meta.get("allow_offsite"):
+            parts = urlsplit(target)
+            ports = configured_ports(outlet).get((parts.hostname or "").lower())
+            if ports is not None and default_port(parts) not in ports | WEB_PORTS:
+                self.crawler.stats.inc_value("monitor/offsite_redirects")
+                raise RedirectFailed(
+                    f"redirect to another port not followed: {request.url} -> {target} "
+                    f"(the outlet is configured at {parts.hostname} on port {', '.join(map(str, sorted(ports)))})"
+                )
         return response
+
+
+class CountedDecompression(HttpCompressionMiddleware):
+    """Scrapy's decompression, whose one refusal (a body inflating past ``DOWNLOAD_MAXSIZE``)
+    fails the request where its errback counts it."""
+
+    def process_response(self, request, response, spider=None):
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest:
+            limit = request.meta.get("download_maxsize", self._max_size)
+            raise BodyTooLarge(
+                f"over the size limit once decompressed: {len(response.body)} bytes compressed, "
+                f"more than {limit} bytes decompressed"
+            ) from None
+
+
+class _RobotsErrorLine(logging.Filter):
+    """Rewrites Scrapy's "Error downloading <robots.txt>" record as one WARNING line, and drops
+    RetryMiddleware's "Gave up retrying" of a robots.txt, which that line reports."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, dict) else {}
+        if str(record.msg).startswith("Gave up retrying") and is_robots_txt(args.get("request")):
+            return False
+        if record.exc_info and "f_exception" in args:
+            record.msg = "robots.txt not read for %s (%s): crawled as if it had none"
+            record.args = (args.get("request"), describe(args["f_exception"]))
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+ROBOTS_ERROR_LINE = _RobotsErrorLine()
+
+
+class OneLineRobotsErrors:
+    """Installs ``_RobotsErrorLine`` on Scrapy's robots.txt and retry loggers (once per process)."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        for name in ("scrapy.downloadermiddlewares.robotstxt", "scrapy.downloadermiddlewares.retry"):
+            logging.getLogger(name).addFilter(ROBOTS_ERROR_LINE)
+        return cls()

@@ -25,6 +25,9 @@ _BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF8, codecs.BOM_U
 # Single-byte codecs (as ``codecs.lookup`` names them): declared for valid, non-ASCII UTF-8,
 # they are taken for wrong.
 _SINGLE_BYTE_CODEC = re.compile(r"(cp125\d|cp8\d\d|iso8859-\d+|latin-?1|koi8-[ru]|mac-)")
+# UTF-16 and UTF-32: any ASCII markup in them has NUL bytes. ASCII or UTF-8 bytes of even length
+# decode as UTF-16 without an error, into CJK-looking garbage.
+_WIDE_CODEC = re.compile(r"utf-(16|32)")
 
 
 def guess_single_byte_cyrillic(body: bytes) -> str | None:
@@ -78,6 +81,8 @@ def wrong_charset(response: Any, declared: str) -> str | None:
         return f"does not decode as {declared}"
     if _SINGLE_BYTE_CODEC.match(codec) and not body.isascii() and is_strict_utf8(body):
         return f"is declared {declared} but is valid UTF-8"
+    if _WIDE_CODEC.match(codec) and b"\x00" not in body:
+        return f"is declared {declared} but has no NUL byte (its markup would have)"
     return None
 
 
@@ -115,6 +120,11 @@ def detected_text(response: Any) -> tuple[str, str]:
 
 
 def response_text(response: Any) -> str:
+    """``read_text``'s text."""
+    return read_text(response)[0]
+
+
+def read_text(response: Any) -> tuple[str, str | None]:
     """A Scrapy response's text, with a better guess than Scrapy's for an undeclared or wrongly
     declared encoding.
 
@@ -124,15 +134,15 @@ def response_text(response: Any) -> str:
     bytes that are valid, non-ASCII UTF-8: the encoding is then detected as for an undeclared
     one (logged). Without any, UTF-8 is tried, then windows-1251 against KOI8-R (Scrapy's
     detector can take a short KOI8-R page for Shift JIS); anything else is left to Scrapy.
-    Spiders call it in place of ``response.text``:
-    ``extract_page(response_text(response), response.url)``.
+    Returns the text and, when the declared charset was wrong, why (the spiders count those).
+    Spiders call it in place of ``response.text``.
     """
     declared = declared_charset(response)
     if not declared:
-        return undeclared_text(response)
+        return undeclared_text(response), None
     reason = wrong_charset(response, declared)
     if reason is None:
-        return response.text
+        return response.text, None
     text, found = detected_text(response)
     logger.warning("Wrong charset: %s %s; read as %s", response.url, reason, found)
-    return text
+    return text, reason

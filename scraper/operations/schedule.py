@@ -2,8 +2,12 @@
 
 Every tick, the outlets whose ``next_crawl_at`` (in ``outlet_health``, set by each run from
 ``media_monitor.storage.health.next_interval``) has come are crawled in one child `monitor crawl` process: a
-fresh reactor each time, and a crash that cannot take the scheduler down. SIGTERM or SIGINT
-is passed to the running crawl, which finishes the items in flight and records the run as
+fresh reactor each time, and a crash that cannot take the scheduler down. An outlet still being
+crawled is left out of the tick's crawl, and the others are not kept waiting for it: the next
+tick starts its own child. Each outlet's crawl stops itself at its budget
+(``MONITOR_OUTLET_BUDGET``, ``media_monitor.crawling.bounds.OutletBudget``); a child still running
+``GRACE`` seconds later gets SIGTERM, and ``GRACE`` after that SIGKILL. SIGTERM or SIGINT is
+passed to the running crawls, which finish the items in flight and record their runs as
 ``interrupted``; then the scheduler exits.
 """
 
@@ -15,6 +19,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +30,8 @@ from media_monitor.operations.lastgood import LastGoodConfig
 
 logger = logging.getLogger(__name__)
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+GRACE = 120.0  # seconds a crawl past its budget has to stop: requests in flight, then the records
+POLL = 1.0  # seconds between two looks at the running crawls
 
 
 def parse_every(text: str) -> float:
@@ -62,6 +69,17 @@ class Cadence:
 
 
 @dataclass
+class Crawl:
+    """A running child `monitor crawl`: its outlets, and when it must have ended."""
+
+    process: subprocess.Popen
+    outlets: list[str]
+    started: datetime
+    deadline: float | None  # time.monotonic(); None: no budget
+    terminated: bool = False
+
+
+@dataclass
 class Scheduler:
     db: str
     schedule: Cadence
@@ -69,8 +87,9 @@ class Scheduler:
     outlets: list[str] = field(default_factory=list)
     crawl_args: list[str] = field(default_factory=list)  # passed on to `monitor crawl`
     max_runs: int | None = None
+    budget: float = 0.0  # MONITOR_OUTLET_BUDGET of the crawls: each must end by budget + GRACE
     stopping: threading.Event = field(default_factory=threading.Event)
-    child: subprocess.Popen | None = None
+    running: list[Crawl] = field(default_factory=list)
     topic: str | None = None
     config: LastGoodConfig = field(init=False)
 
@@ -78,18 +97,25 @@ class Scheduler:
         self.config = LastGoodConfig.create(self.db, self.sources, self.topic, self.outlets)
 
     def due(self, now: datetime) -> list[str]:
+        """The outlets whose time has come, but for those a running crawl has not recorded yet."""
         self.config.refresh()  # a file broken since: logged once, its last good copy crawled
         names = self.config.names
         db = open_database(self.db)
         try:
-            next_at = {
-                r["outlet"]: r["next_crawl_at"] for r in db.query("select outlet, next_crawl_at from outlet_health")
-            }
+            health = {r["outlet"]: r for r in db.query("select outlet, next_crawl_at, last_run_at from outlet_health")}
         finally:
             db.close()
-        return [n for n in names if not next_at.get(n) or datetime.fromisoformat(next_at[n]) <= now]
 
-    def crawl(self, names: list[str], now: datetime) -> int:
+        def waiting(name: str) -> bool:
+            row = health.get(name) or {}
+            last, next_at = row.get("last_run_at"), row.get("next_crawl_at")
+            if any(name in c.outlets and (not last or datetime.fromisoformat(last) <= c.started) for c in self.running):
+                return False  # a running crawl has not recorded it yet
+            return not next_at or datetime.fromisoformat(next_at) <= now
+
+        return [name for name in names if waiting(name)]
+
+    def start(self, names: list[str], now: datetime) -> Crawl:
         command = [
             sys.executable,
             "-m",
@@ -102,39 +128,69 @@ class Scheduler:
         ]
         for name in names:
             command += ["--outlet", name]
+        deadline = time.monotonic() + self.budget + GRACE if self.budget > 0 else None
+        started = now.replace(microsecond=0)  # as the run records times: to the second
         # The good copies' options last: they win over a --sources or --topic of crawl_args.
-        self.child = subprocess.Popen(command + self.crawl_args + self.config.crawl_options())
-        try:
-            return self.child.wait()
-        finally:
-            self.child = None
+        process = subprocess.Popen(command + self.crawl_args + self.config.crawl_options())
+        crawl = Crawl(process, names, started, deadline)
+        self.running.append(crawl)
+        return crawl
+
+    def reap(self) -> None:
+        """Forget the crawls that ended; stop those past their deadline (SIGTERM, then SIGKILL)."""
+        for crawl in list(self.running):
+            code = crawl.process.poll()
+            if code is not None:
+                self.running.remove(crawl)
+                stopped = self.stopping.is_set() and code == -signal.SIGTERM  # before Scrapy's handlers
+                if code not in (0, 1) and not stopped:  # 1: every outlet failed, which health records
+                    logger.error("The crawl of %s exited with %s", ", ".join(crawl.outlets), code)
+            elif crawl.deadline is not None and time.monotonic() > crawl.deadline:
+                if crawl.terminated:
+                    logger.error("The crawl of %s ignored SIGTERM: killed", ", ".join(crawl.outlets))
+                    crawl.process.kill()
+                else:
+                    logger.error(
+                        "The crawl of %s overran its budget (%gs): stopping it", ", ".join(crawl.outlets), self.budget
+                    )
+                    crawl.process.send_signal(signal.SIGTERM)  # Scrapy stops gracefully and marks the run
+                    crawl.terminated, crawl.deadline = True, time.monotonic() + GRACE
 
     def stop(self, signum, frame) -> None:
-        logger.warning("Signal %s: finishing the crawl in flight, then stopping", signum)
+        logger.warning("Signal %s: finishing the crawls in flight, then stopping", signum)
         self.stopping.set()
-        if self.child and self.child.poll() is None:
-            self.child.send_signal(signal.SIGTERM)  # Scrapy stops gracefully and marks the run
+        for crawl in self.running:
+            if crawl.process.poll() is None:
+                crawl.process.send_signal(signal.SIGTERM)
 
     def run(self) -> int:
-        """Tick until stopped (or ``max_runs`` crawls); return how many crawls ran."""
+        """Tick until stopped (or ``max_runs`` crawls); return how many crawls ran.
+
+        A tick starts a crawl of the due outlets that no running crawl holds (an outlet is free
+        once its part of a run is recorded), so an outlet whose crawl runs long never delays
+        the others."""
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         runs = 0
         tick = datetime.now(UTC)
         while not self.stopping.is_set() and (self.max_runs is None or runs < self.max_runs):
+            self.reap()
             now = datetime.now(UTC)
             names = self.due(now)
             if names:
                 logger.info("Crawling %s", ", ".join(names))
-                code = self.crawl(names, now)
+                self.start(names, now)
                 runs += 1
-                if code not in (0, 1):  # 1: every outlet failed, which health records
-                    logger.error("The crawl exited with %s", code)
             else:
                 logger.info("No outlet is due")
             tick = self.schedule.next_tick(max(tick, now))
-            wait = (tick - datetime.now(UTC)).total_seconds()
-            if self.max_runs is not None and runs >= self.max_runs:
-                break
-            self.stopping.wait(max(0.0, wait))
+            while not self.stopping.is_set() and datetime.now(UTC) < tick:
+                # Wake for the next tick, and meanwhile for the running crawls' deadlines.
+                self.stopping.wait(min(POLL, max(0.0, (tick - datetime.now(UTC)).total_seconds())))
+                self.reap()
+                if self.max_runs is not None and runs >= self.max_runs and not self.running:
+                    break
+        while self.running:  # the last crawls, or those a signal is stopping
+            self.stopping.wait(POLL)
+            self.reap()
         return runs

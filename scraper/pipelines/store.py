@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from media_monitor import settings as defaults  # a crawler built without the project settings
+from media_monitor.crawling.bounds import BUDGET, bounds_hit, describe_bounds
 from media_monitor.pipelines.stage import StoreStage, timed
 from media_monitor.story.topic import BORDERLINE, OFF_TOPIC
 
@@ -112,10 +113,14 @@ def run_counts(tally: dict) -> dict:
         "stored_live": get("stored_live"),
         "stored_wayback": get("stored_wayback"),
         "stored_commoncrawl": get("stored_commoncrawl"),
+        "bounds_hit": sum(bounds_hit(tally).values()),
+        "bounds": describe_bounds(bounds_hit(tally)),
     }
 
 
 def run_status(tally: dict, counts: dict, source_count: int) -> tuple[str, str | None]:
     if source_count and tally.get("sources_failed", 0) >= source_count and not counts["fetched"]:
         return "failed", "no feed or sitemap could be read"
+    if BUDGET in bounds_hit(tally):
+        return "partial", "stopped at its budget (MONITOR_OUTLET_BUDGET): the rest is crawled by the next run"
     return ("partial" if counts["failed"] else "ok"), None

@@ -77,6 +77,8 @@ COUNT_COLUMNS = (
 # A run's archive work and where its new rows came from: recorded and totalled as the counts
 # above, but not printed by `monitor crawl` (its table is wide enough).
 ARCHIVE_COUNT_COLUMNS = ("archive_listings", "archive_captures", "stored_live", "stored_wayback", "stored_commoncrawl")
+# What the outlet bounds held back (m0008, media_monitor.crawling.bounds), totalled as the others.
+BOUND_COUNT_COLUMNS = ("bounds_hit",)
 
 
 # Copies kept as rows with duplicate_of; near_text links only join clusters.
@@ -639,6 +641,8 @@ class ArticleStore:
             "stale": int(is_stale(recent)),
             "interval_seconds": interval,
             "next_crawl_at": (now + timedelta(seconds=interval)).isoformat(timespec="seconds"),
+            "bounded_runs": (previous.get("bounded_runs") or 0) + 1 if counts.get("bounds_hit") else 0,
+            "last_bounds": counts.get("bounds"),
         }
         with self.db.conn:
             self.db["outlet_health"].upsert(row, pk="outlet")
@@ -679,14 +683,18 @@ class ArticleStore:
         """Total the outlets' counts into the run and set its status; return the run row.
 
         Without an explicit status: ``failed`` when every outlet failed, ``partial`` when some
-        did, ``completed`` otherwise.
+        did or were stopped at their budget, ``completed`` otherwise.
         """
         self.commit()
         outlets = list(self.db["crawl_run_outlets"].rows_where("crawl_run_id = ?", [run_id]))
-        totals = {c: sum(o.get(c) or 0 for o in outlets) for c in COUNT_COLUMNS + ARCHIVE_COUNT_COLUMNS}
+        columns = COUNT_COLUMNS + ARCHIVE_COUNT_COLUMNS + BOUND_COUNT_COLUMNS
+        totals = {c: sum(o.get(c) or 0 for o in outlets) for c in columns}
         if status is None:
             failed = sum(o["status"] == "failed" for o in outlets)
-            status = "failed" if outlets and failed == len(outlets) else ("partial" if failed else "completed")
+            stopped = any(o.get("bounds") and "budget" in o["bounds"] for o in outlets)  # cut short
+            status = (
+                "failed" if outlets and failed == len(outlets) else ("partial" if failed or stopped else "completed")
+            )
         with self.db.conn:
             self.db["crawl_runs"].update(run_id, {"finished_at": utc_now(), "status": status, **totals})
         return self.db["crawl_runs"].get(run_id)
