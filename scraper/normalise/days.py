@@ -57,9 +57,9 @@ def read_day(text: str) -> str | None:
         day, month = (second, first) if first <= 12 < second else (first, second)
         return _day(year, month, day)
     if match := _DAY_MONTH.fullmatch(text):
-        day, month, year = match.groups()
-        return _day(year, MONTHS.get(month), day)
+        day_text, month_name, year_text = match.groups()
+        return _day(year_text, MONTHS.get(month_name), day_text)
     if match := _MONTH_DAY.fullmatch(text):
-        month, day, year = match.groups()
-        return _day(year, MONTHS.get(month), day)
+        month_name, day_text, year_text = match.groups()
+        return _day(year_text, MONTHS.get(month_name), day_text)
     return None
