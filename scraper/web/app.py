@@ -11,7 +11,7 @@ from datasette.app import Datasette
 from datasette.plugins import pm
 
 from media_monitor.db import METADATA, open_database
-from media_monitor.web import plugin
+from media_monitor.web import exact, plugin, search
 from media_monitor.web.plugin import (
     DASHBOARD_ACTOR,
     PLUGIN,
@@ -24,7 +24,8 @@ SETTINGS = {
     "default_page_size": 50,
     "facet_time_limit_ms": 500,
     "sql_time_limit_ms": 3000,
-    # CSV of any filtered view, all of its rows: the "stream all rows" option (?_stream=on).
+    # CSV of any filtered view, all of its rows: the "stream all rows" option (?_stream=on),
+    # which scraper/web/exact.py turns on for every table CSV; a canned query's CSV streams too.
     "allow_csv_stream": True,
     "max_csv_mb": 1024,
 }
@@ -55,10 +56,15 @@ def load_metadata(db_path: str | os.PathLike) -> dict:
     return metadata
 
 
+# The project's plugin modules: scraper/web/plugin.py, then one module per concern.
+PLUGIN_MODULES = {PLUGIN: plugin, f"{PLUGIN}-exact": exact, f"{PLUGIN}-search": search}
+
+
 def register_plugin() -> None:
-    """The project's plugin (scraper/web/plugin.py), once per process."""
-    if not pm.is_registered(plugin):
-        pm.register(plugin, name=PLUGIN)
+    """The project's plugins, once per process."""
+    for name, module in PLUGIN_MODULES.items():
+        if not pm.is_registered(module):
+            pm.register(module, name=name)
 
 
 def make_datasette(db_path: str | os.PathLike, public: bool = False, settings: dict | None = None) -> Datasette:
