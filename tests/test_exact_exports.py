@@ -187,8 +187,14 @@ def test_a_searched_page_highlights_and_offers_relevance(datasette):
     assert "/tied/search_articles?term=Nagorno-Karabakh" in page
 
 
-def test_raw_search_mode_stays_raw(datasette):
+def test_raw_search_mode_stays_raw_and_its_error_page_keeps_the_search_form(datasette):
     assert get(datasette, "/tied/articles.json?_search=Nagorno-Karabakh&_searchmode=raw").status_code == 400
+    page = get(datasette, "/tied/articles?_search=Nagorno-Karabakh&_searchmode=raw&language=en")
+    assert page.status_code == 400 and "no such column: Karabakh" in page.text
+    assert '<form class="filters monitor-search" action="/tied/articles" method="get">' in page.text
+    assert 'name="_search" value="Nagorno-Karabakh"' in page.text
+    assert '<input type="hidden" name="language" value="en">' in page.text
+    assert 'name="_searchmode"' not in page.text  # searched again, the words are forgiven
 
 
 @pytest.fixture(scope="module")

@@ -19,15 +19,13 @@ BOM = "\ufeff".encode()
 
 def complete_records(buffer: bytes) -> int:
     """Length of the longest prefix of ``buffer`` made of whole CSV records (each ending with a
-    newline outside quotes). Quotes and newlines are single bytes in UTF-8, never inside a
-    multi-byte character, so bytes are scanned as they come."""
-    end, quoted = 0, False
-    for position, byte in enumerate(buffer):
-        if byte == 0x22:
-            quoted = not quoted
-        elif byte == 0x0A and not quoted:
-            end = position + 1
-    return end
+    newline outside quotes), ``buffer`` starting at a record's start. Quotes and newlines are
+    single bytes in UTF-8, never inside a multi-byte character, so bytes are counted as they
+    come: a newline ends a record when the quotes before it are even."""
+    end = buffer.rfind(b"\n")
+    while end >= 0 and buffer.count(b'"', 0, end) % 2:
+        end = buffer.rfind(b"\n", 0, end)
+    return end + 1
 
 
 def neutralised_records(text: str) -> str:

@@ -36,7 +36,7 @@ from datasette.utils.asgi import AsgiStream, Response
 
 from media_monitor import compat
 from media_monitor.normalise.days import EXAMPLE, read_day
-from media_monitor.web import csvsafe
+from media_monitor.web import csvsafe, search
 
 DATE_PARAMETERS = ("since", "until")  # the canned queries' parameters that are days
 CSV_ROUTE = "/-/monitor-query-csv"
@@ -158,6 +158,8 @@ def asgi_wrapper(datasette):
                     pairs.append(("_stream", "on"))
                 if is_csv and "_size" not in keys and "_next" not in keys:
                     pairs.append(("_size", "max"))
+                if "_search" in keys and not is_csv and not path.endswith(".json"):
+                    send = search.with_search_form(send, path, pairs)
             elif kind == "query":
                 pairs = days_as_typed(pairs)
                 if is_csv:
@@ -259,12 +261,25 @@ def register_routes():
 # -- what a canned query's page says -------------------------------------------------------------
 
 
+# The table page's CSV options get a box for the byte-order mark Excel needs.
+BOM_OPTION_SCRIPT = """
+document.addEventListener('DOMContentLoaded', () => {
+  const submit = document.querySelector('form[action$=".csv"] input[type=submit]');
+  if (!submit) return;
+  const label = document.createElement('label');
+  label.innerHTML = '<input type="checkbox" name="_bom" value="1"> for Excel (byte-order mark)';
+  submit.before(label, ' ');
+});
+"""
+
+
 @hookimpl
 def extra_body_script(template, database, view_name, request, datasette):
-    """On a canned query's page: a note when the page shows fewer rows than the query returns
-    (the CSV holds them all), and one for each date that cannot be read."""
+    """On a table's page: the byte-order mark option of its CSV. On a canned query's page: a
+    note when the page shows fewer rows than the query returns (the CSV holds them all), and
+    one for each date that cannot be read."""
     if not (template or "").startswith("query") or request is None or database is None:
-        return None
+        return BOM_OPTION_SCRIPT if view_name == "table" else None
     name = request.path.rstrip("/").rsplit("/", 1)[-1]
     query = _canned_queries(datasette, database).get(tilde_decode(name))
     if query is None:

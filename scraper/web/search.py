@@ -6,6 +6,8 @@
   is not raw: ``Nagorno-Karabakh``, ``Russia's``, ``U.S.``, ``Karabakh:`` search for those words
   instead of failing, while ``OR``, ``NOT``, ``"a phrase"`` and ``prefix*`` keep their meaning.
   ``?_searchmode=raw`` hands the query to FTS5 untouched.
+- A searched table page that fails (``?_searchmode=raw`` with a query FTS5 cannot read, a search
+  over the time limit) keeps its search form above the error, holding what was typed.
 - On a searched table page, the words found are highlighted in the title and text cells, and a
   link lists the same search best matches first (the search_articles query, ordered by FTS5's
   rank).
@@ -13,6 +15,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import urllib.parse
 
@@ -97,3 +100,45 @@ def extra_body_script(view_name, table, database, request, datasette):
 def _js_string(value: str) -> str:
     # json.dumps leaves < as it is: a search holding </script> must not end the script.
     return json.dumps(value).replace("<", "\\u003c")
+
+
+def search_form(path: str, pairs: list[tuple[str, str]]) -> str:
+    """The search form of a table page at ``path`` with query ``pairs``: the search as typed, the
+    page's filters kept (its raw mode and page token dropped)."""
+    search = dict(pairs).get("_search", "")
+    hidden = "".join(
+        f'<input type="hidden" name="{html.escape(key)}" value="{html.escape(value)}">'
+        for key, value in pairs
+        if key not in ("_search", "_searchmode", "_next")
+    )
+    return (
+        f'<form class="filters monitor-search" action="{html.escape(path)}" method="get"><div class="search-row">'
+        f'<label for="_search">Search:</label><input id="_search" type="search" name="_search" '
+        f'value="{html.escape(search)}"> <input type="submit" value="Search">{hidden}</div></form>'
+    )
+
+
+def with_search_form(send, path: str, pairs: list[tuple[str, str]]):
+    """An ASGI ``send`` that puts the search form into a searched table page's error page."""
+    failed = False
+    body = b""
+
+    async def send_with_form(message):
+        nonlocal failed, body
+        if message["type"] == "http.response.start":
+            content_type = dict((k.lower(), v) for k, v in message.get("headers", [])).get(b"content-type", b"")
+            failed = message["status"] >= 400 and content_type.startswith(b"text/html")
+            if failed:
+                message = dict(
+                    message, headers=[(k, v) for k, v in message["headers"] if k.lower() != b"content-length"]
+                )
+        elif message["type"] == "http.response.body" and failed:
+            body += message.get("body", b"")
+            if message.get("more_body"):
+                return
+            page = body.decode("utf-8", "replace")
+            page = page.replace("</h1>", "</h1>" + search_form(path, pairs), 1)
+            message = dict(message, body=page.encode())
+        await send(message)
+
+    return send_with_form
