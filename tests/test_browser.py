@@ -53,12 +53,11 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(crawled):
-    _browser_or_skip()
+def serving(db_path):
+    """`monitor serve` of ``db_path`` on a free loopback port: yields its base URL, then stops it."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "media_monitor", "serve", "--db", str(crawled[0]), "--port", str(port)],
+        [sys.executable, "-m", "media_monitor", "serve", "--db", str(db_path), "--port", str(port)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -82,8 +81,8 @@ def server(crawled):
     process.wait(timeout=20)
 
 
-@pytest.fixture(scope="module")
-def page(server):
+def browser_page():
+    """A headless Chromium page (its uncaught script errors in ``page.errors``), closed after."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -97,6 +96,17 @@ def page(server):
         yield page
         context.close()
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(crawled):
+    _browser_or_skip()
+    yield from serving(crawled[0])
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    yield from browser_page()
 
 
 def _chart_drawn(page, slug: str) -> None:

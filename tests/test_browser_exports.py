@@ -8,15 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, _browser_or_skip, _free_port
+from tests.test_browser import ARTIFACTS, _browser_or_skip, browser_page, serving
 from tests.tieddb import build_tied_database
 
 
@@ -35,47 +30,12 @@ def sql(tied):
 
 @pytest.fixture(scope="module")
 def server(tied):
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "media_monitor", "serve", "--db", str(tied), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise AssertionError(f"monitor serve exited: {process.stderr.read()}")
-        try:
-            urllib.request.urlopen(base + "/tied.json", timeout=2).read()
-            break
-        except OSError as exc:
-            if time.monotonic() > deadline:
-                process.kill()
-                raise AssertionError("monitor serve did not answer within 60 s") from exc
-            time.sleep(0.3)
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
+    yield from serving(tied)
 
 
 @pytest.fixture(scope="module")
 def page(server):
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1280, "height": 1000})
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.errors = errors
-        yield page
-        context.close()
-        browser.close()
+    yield from browser_page()
 
 
 def shown_ids(page) -> list[int]:
