@@ -14,6 +14,7 @@ import urllib.parse
 import pytest
 
 from media_monitor.web.app import make_datasette
+from media_monitor.web.csvsafe import SafeCsvBody, neutralised_records
 from tests.tieddb import build_tied_database
 
 
@@ -240,3 +241,27 @@ def test_a_byte_order_mark_on_request(datasette, path, bom):
 def test_the_data_dictionary_names_the_served_database(datasette):
     page = get(datasette, "/-/data-dictionary").text
     assert "/tied/articles/&lt;id&gt;" in page and "/monitor/" not in page
+
+
+SAFE_CSV = [
+    # (Datasette's CSV, what a spreadsheet gets)
+    ("id,title\r\n1,plain\r\n", "id,title\r\n1,plain\r\n"),
+    ("id,n,offset\r\n1,-5,+04:00\r\n2,3.5,-12:30\r\n", "id,n,offset\r\n1,-5,+04:00\r\n2,3.5,-12:30\r\n"),
+    ('id,title\r\n1,"=HYPERLINK(""http://e.x"",""x"")"\r\n', 'id,title\r\n1,"\'=HYPERLINK(""http://e.x"",""x"")"\r\n'),
+    ("id,title\r\n1,+SUM(A1:A9)\r\n2,@cmd\r\n3,-5abc\r\n", "id,title\r\n1,'+SUM(A1:A9)\r\n2,'@cmd\r\n3,'-5abc\r\n"),
+    ('id,text\r\n1,"first line\r\n=second, -third"\r\n', 'id,text\r\n1,"first line\r\n=second, -third"\r\n'),
+    ("id,text\r\n1,\tindented\r\n", "id,text\r\n1,'\tindented\r\n"),
+    ('id,text\r\n1,"\rcr"\r\n', 'id,text\r\n1,"\'\rcr"\r\n'),
+    ("id,title\r\n1,Ղարաբաղ — =x\r\n", "id,title\r\n1,Ղարաբաղ — =x\r\n"),
+]
+
+
+@pytest.mark.parametrize("datasette_csv, safe", SAFE_CSV)
+def test_safe_csv_body_in_any_chunks(datasette_csv, safe):
+    data = datasette_csv.encode()
+    assert neutralised_records(datasette_csv) == safe
+    for cut in range(len(data) + 1):  # split anywhere, even inside a character
+        body = SafeCsvBody()
+        assert (body.feed(data[:cut]) + body.feed(data[cut:]) + body.finish()).decode() == safe
+    with_bom = SafeCsvBody(bom=True)
+    assert with_bom.feed(data) + with_bom.finish() == "\ufeff".encode() + safe.encode()

@@ -11,10 +11,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from media_monitor.storage.export import neutralise
 
 BOM = "\ufeff".encode()
+# A cell neutralise() may change: one starting (at a record's start or after a comma, quoted or
+# not) with =, @, a tab, or + or - not followed by a whole number or UTC offset; or with a CR,
+# which the CSV quotes (an unquoted CR ends the record). Records with none pass through as they
+# came, unparsed.
+_MAYBE_FORMULA = re.compile(
+    r'(?:^|,)(?:"\r|"?(?:[=@\t]|[+-](?!(?:\d+(?:\.\d+)?|\d{2}:\d{2})(?:,|\r?\n|$))))', re.MULTILINE
+)
 
 
 def complete_records(buffer: bytes) -> int:
@@ -55,7 +63,8 @@ class SafeCsvBody:
         return self._out(ready)
 
     def _out(self, ready: bytes) -> bytes:
-        body = neutralised_records(ready.decode("utf-8", "replace")).encode() if ready else b""
+        text = ready.decode("utf-8", "replace")
+        body = neutralised_records(text).encode() if _MAYBE_FORMULA.search(text) else ready
         if not self.started and body:
             self.started = True
             body = BOM + body
