@@ -104,6 +104,7 @@ def test_the_first_page_is_in_the_order_the_next_ones_continue(datasette, sql):
         ("/tied/articles.csv?language=ru&_size=3", "select id from articles where language = 'ru'"),
         ("/tied/distinct_articles.csv", "select id from distinct_articles"),
         ("/tied/unique_articles.csv", "select id from distinct_articles"),  # a canned query past 1,000 rows
+        ("/tied.csv?sql=select+id+from+distinct_articles", "select id from distinct_articles"),
         (
             "/tied/search_articles.csv?term=Nagorno-Karabakh",
             "select id from articles where language = 'en'",
@@ -118,6 +119,17 @@ def test_a_csv_holds_every_row_once(datasette, sql, path, expected):
     ids = [int(row["id"]) for row in csv_rows(get(datasette, path))]
     assert len(ids) == len(set(ids)) and len(ids) > 0
     assert sorted(ids) == sorted(sql(expected))
+
+
+def test_an_sql_csv_holds_every_row_for_whoever_may_run_sql(datasette, tied, sql):
+    path = "/tied.csv?" + urllib.parse.urlencode(
+        {"sql": "select id, title from articles where language = :l", "l": "en"}
+    )
+    ids = [int(row["id"]) for row in csv_rows(get(datasette, path))]
+    assert sorted(ids) == sorted(sql("select id from articles where language = 'en'")) and len(ids) > 500
+    assert get(make_datasette(tied, public=True), path).status_code == 403
+    assert get(datasette, "/tied.csv?sql=delete+from+articles").status_code == 400
+    assert len(sql("select id from articles")) == 2026
 
 
 def test_unique_articles_holds_more_rows_than_a_page(sql):

@@ -9,8 +9,9 @@
 - A table's CSV streams all its rows, 1,000 per query (``_stream=on&_size=max`` unless the URL
   sets ``_stream``, ``_next`` or ``_size``; ``_stream=`` asks for one page): without ``_size``, Datasette streams 50 rows per query (44 s on 20,260 rows).
 - A canned query's CSV holds all its rows: Datasette's stops at ``max_returned_rows`` (1,000)
-  without a word. /<db>/<query>.csv is answered by ``canned_query_csv``, which streams the
-  query's whole result; the query's page says when it shows fewer rows than the CSV holds.
+  without a word. /<db>/<query>.csv (and /<db>.csv?sql=…, for whoever may run SQL) is answered
+  by ``query_csv``, which streams the query's whole result; the query's page says when it shows
+  fewer rows than the CSV holds.
 - Dates as typed: a canned query's ``since``/``until`` read as people type them (17/04/2024,
   2024-4-17, 17 April 2024), a message on the page when one cannot be read; an empty one
   leaves that side open. A table filter ``<time>__lte=<day>`` includes that whole day (and
@@ -31,7 +32,7 @@ from datetime import date, timedelta
 
 import markupsafe
 from datasette import hookimpl
-from datasette.utils import tilde_decode
+from datasette.utils import InvalidSql, tilde_decode, validate_sql_select
 from datasette.utils.asgi import AsgiStream, Response
 
 from media_monitor import compat
@@ -127,12 +128,19 @@ def _canned_queries(datasette, database: str) -> dict:
 
 
 def _route(datasette, path: str) -> tuple[str, str | None, str | None]:
-    """(kind, database, name) of a path: "query" or "table" (a table, view or anything else
-    under a database), or "other"."""
-    parts = path.strip("/").split("/")
-    if len(parts) != 2 or parts[0].startswith("-"):
+    """(kind, database, name) of a path: "query" (a canned query), "table" (a table, view or
+    anything else under a database), "sql" (a database's CSV: its ``?sql=``), or "other"."""
+    parts = [tilde_decode(p) for p in path.strip("/").split("/")]
+    if parts[0].startswith("-") or len(parts) > 2:
         return "other", None, None
-    database, name = (tilde_decode(p) for p in parts)
+    if len(parts) == 1:
+        database = parts[0][: -len(".csv")]
+        return (
+            ("sql", database, None)
+            if parts[0].endswith(".csv") and database in datasette.databases
+            else ("other", None, None)
+        )
+    database, name = parts
     name = name[: -len(".csv")] if name.endswith(".csv") else name.rsplit(".json", 1)[0]
     if database not in datasette.databases:
         return "other", None, None
@@ -159,10 +167,10 @@ def asgi_wrapper(datasette):
                     pairs += [("_stream", "on")] + ([] if "_size" in keys else [("_size", "max")])
                 if "_search" in keys and not is_csv and not path.endswith(".json"):
                     send = search.with_search_form(send, path, pairs)
-            elif kind == "query":
-                pairs = days_as_typed(pairs)
+            elif kind == "query" or (kind == "sql" and dict(pairs).get("sql")):
+                pairs = days_as_typed(pairs) if kind == "query" else pairs
                 if is_csv:
-                    path = f"{CSV_ROUTE}/{urllib.parse.quote(database)}/{urllib.parse.quote(name)}"
+                    path = "/".join(urllib.parse.quote(part) for part in (CSV_ROUTE, database, name) if part)
                     scope = dict(scope, path=path, raw_path=path.encode("latin-1"))
             if pairs != asked:
                 scope = dict(scope, query_string=urllib.parse.urlencode(pairs).encode("latin-1"))
@@ -217,12 +225,28 @@ async def _stream_rows(database, sql: str, params: dict, write_batch) -> None:
             await asyncio.sleep(0.01)
 
 
-async def canned_query_csv(datasette, request):
-    database_name, name = request.url_vars["database"], request.url_vars["query"]
+async def _query_of(datasette, request, database_name: str, name: str | None) -> dict | None:
+    """The canned query ``name``, or the request's ``?sql=``, if the actor may run it."""
+    if name is None:
+        await datasette.ensure_permissions(
+            request.actor, [("execute-sql", database_name), ("view-database", database_name), "view-instance"]
+        )
+        validate_sql_select(request.args.get("sql", ""))  # InvalidSql: answered 400
+        return {"sql": request.args["sql"]}
     await datasette.ensure_permissions(
         request.actor, [("view-query", (database_name, name)), ("view-database", database_name), "view-instance"]
     )
-    query = await datasette.get_canned_query(database_name, name, request.actor)
+    return await datasette.get_canned_query(database_name, name, request.actor)
+
+
+async def query_csv(datasette, request):
+    """A canned query's CSV (or a database's ``?sql=`` CSV): every row, streamed."""
+    database_name = urllib.parse.unquote(request.url_vars["database"])
+    name = urllib.parse.unquote(request.url_vars["query"]) if request.url_vars.get("query") else None
+    try:
+        query = await _query_of(datasette, request, database_name, name)
+    except InvalidSql as exc:
+        return Response.text(f"{exc}\n", status=400)
     if query is None:
         return Response.text(f"no query named {name}", status=404)
     problems = unreadable_days(request.args)
@@ -248,14 +272,14 @@ async def canned_query_csv(datasette, request):
 
     headers = {}
     if request.args.get("_dl"):
-        headers["content-disposition"] = f'attachment; filename="{name}.csv"'
+        headers["content-disposition"] = f'attachment; filename="{name or database_name}.csv"'
     content_type = "text/csv; charset=utf-8" if request.args.get("_dl") else "text/plain; charset=utf-8"
     return AsgiStream(stream, headers=headers, content_type=content_type)
 
 
 @hookimpl
 def register_routes():
-    return [(rf"^{CSV_ROUTE}/(?P<database>[^/]+)/(?P<query>[^/]+)$", canned_query_csv)]
+    return [(rf"^{CSV_ROUTE}/(?P<database>[^/]+)(?:/(?P<query>[^/]+))?$", query_csv)]
 
 
 # -- what a canned query's page says -------------------------------------------------------------
