@@ -3,7 +3,7 @@ langdetect, one base class) saying which version it was checked against and what
 tests/test_compat.py runs each entry against the installed library, so an upgrade that changes
 one fails a test named after it, and the fix is made here.
 
-Checked against Scrapy 2.19.0, scrapy-redis 0.9.1, datasketch 2.0.0 and langdetect 1.0.9.
+Checked against Scrapy 2.19.0, scrapy-redis 0.9.1, datasketch 2.0.0, langdetect 1.0.9 and Datasette 0.65.5.
 
 The pure layers (``normalise``, ``storage``) use this module, so it imports neither Scrapy nor
 scrapy-redis: a function working on one of their objects is handed the object (a crawler, a
@@ -14,6 +14,7 @@ detector, and langdetect loads no profile until asked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -162,6 +163,37 @@ def lsh_bands_and_rows(threshold: float, num_perm: int) -> tuple[int, int]:
     from datasketch.lsh import _optimal_param  # here: datasketch brings in scipy
 
     return _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+# -- Datasette ----------------------------------------------------------------------------------
+
+# Datasette's table page: "select <columns> from <table> <where>order by <column>[ desc] limit <n>
+# [offset <m>]" (a first page, or a view's page by offset), whose one-column order Datasette
+# extends with the primary key only from the second page of a table on.
+_TABLE_PAGE_SQL = re.compile(
+    r"(?P<head>select .+? from (?P<table>\[[^\]]+\]|\w+) (?:where .+ )?order by "
+    r"(?P<column>\[[^\]]+\]|\w+)(?: desc)?)(?P<tail> limit \d+(?: offset \d+)?)",
+    re.S,
+)
+
+
+def tie_broken_table_page(sql: str, tie_breaks: dict[str, str]) -> str:
+    """``sql`` with ``, <tie break>`` after its sort column when it is a Datasette table page
+    ordered by one column of a table (or view) in ``tie_breaks`` (table name: its primary key,
+    ascending, as Datasette's next pages order); any other SQL unchanged.
+
+    Relies on (Datasette 0.65.5): ``TableView.data`` builds a page's SQL in the shape above, its
+    first page ordered by the sort column alone, the next ones by ``<sort column>, <pk>`` with
+    a ``_next`` token that expects that order (views: by offset, in the same order).
+    """
+    match = _TABLE_PAGE_SQL.fullmatch(sql.strip())
+    if not match:
+        return sql
+    table, column = (name.strip("[]") for name in match.group("table", "column"))
+    tie_break = tie_breaks.get(table)
+    if tie_break is None or column == tie_break:
+        return sql
+    return f"{match.group('head')}, [{tie_break}]{match.group('tail')}"
 
 
 # -- langdetect ---------------------------------------------------------------------------------

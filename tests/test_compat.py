@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import itertools
 import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -353,3 +354,72 @@ def test_langdetect_detector_reads_its_text_and_base_frequency(langdetect_factor
     detector = compat.LangdetectDetector(langdetect_factory)
     detector.append(SAMPLES[0])
     assert detector.text.startswith("Russian peacekeepers") and detector.BASE_FREQ == 10000
+
+
+@pytest.mark.parametrize(
+    "sql, tie_broken",
+    [
+        (
+            "select id, t from articles order by published_at desc limit 51",
+            "select id, t from articles order by published_at desc, [id] limit 51",
+        ),
+        (
+            "select id from [my table] where a = :p0 order by [b c] limit 11 offset 10",
+            "select id from [my table] where a = :p0 order by [b c], [rowid] limit 11 offset 10",
+        ),
+        (  # a search's subquery holds a "from": the table is the first one
+            "select id from articles where id in (select rowid from articles_fts where articles_fts match "
+            "escape_fts(:search)) order by published_at desc limit 51",
+            "select id from articles where id in (select rowid from articles_fts where articles_fts match "
+            "escape_fts(:search)) order by published_at desc, [id] limit 51",
+        ),
+    ],
+)
+def test_tie_broken_table_page(sql, tie_broken):
+    assert compat.tie_broken_table_page(sql, {"articles": "id", "my table": "rowid"}) == tie_broken
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select id from articles order by published_at desc, id limit 51",  # a next page: already tie-broken
+        "select id from articles order by id limit 51",  # the key itself
+        "select id from other order by published_at limit 51",  # not a known table
+        "select count(*) from articles",
+    ],
+)
+def test_tie_broken_table_page_leaves_other_sql(sql):
+    assert compat.tie_broken_table_page(sql, {"articles": "id"}) == sql
+
+
+def test_tie_broken_table_page_matches_datasettes_pages(tmp_path):
+    """Datasette's own first and next page SQL, recorded: the first is ordered by the sort
+    column alone (the shape the entry rewrites), the next by the column then the key."""
+    import asyncio
+
+    from datasette.app import Datasette
+
+    path = tmp_path / "t.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("create table articles (id integer primary key, published_at text)")
+        connection.executemany("insert into articles values (?, '2024-04-17')", [(n,) for n in range(1, 8)])
+    datasette = Datasette(
+        [str(path)], metadata={"databases": {"t": {"tables": {"articles": {"sort_desc": "published_at"}}}}}
+    )
+    database = datasette.get_database("t")
+    recorded, execute = [], database.execute
+
+    async def record(sql, *args, **kwargs):
+        recorded.append(sql)
+        return await execute(sql, *args, **kwargs)
+
+    database.execute = record
+    first = asyncio.run(datasette.client.get("/t/articles.json?_size=3")).json()
+    asyncio.run(datasette.client.get(f"/t/articles.json?_size=3&_next={first['next']}"))
+    pages = [sql for sql in recorded if "limit 4" in sql]
+    assert len(pages) == 2
+    assert compat.tie_broken_table_page(pages[0], {"articles": "id"}) == pages[0].replace(
+        "order by published_at desc", "order by published_at desc, [id]"
+    )
+    assert "order by published_at desc, id" in pages[1]
+    assert compat.tie_broken_table_page(pages[1], {"articles": "id"}) == pages[1]

@@ -81,7 +81,7 @@ def serve(db_path, host, port, public):
     "--query",
     metavar="TERM",
     help="Only articles whose title or text match this full-text query (SQLite FTS5, as Datasette's "
-    'search box: words, "a phrase", prefix*, OR, NOT).',
+    'search box: words, "a phrase", prefix*, OR, NOT; Nagorno-Karabakh or U.S. search for their words).',
 )
 @click.option("--include-duplicates", is_flag=True, help="Also export rows that copy another article.")
 @click.option(
@@ -139,14 +139,16 @@ def export(
         raise click.BadParameter("--excel writes CSV; leave out --format jsonl", param_hint="--excel")
     db = _existing_database(db_path)
     # Checked against the database, not a sources file: it also holds the outlets GDELT found.
-    unknown = sorted(set(outlets) - {row["name"] for row in db.query("select name from outlets")})
-    if unknown:
-        raise click.BadParameter(f"no outlet named {', '.join(unknown)} in {db_path}", param_hint=["--outlet"])
+    _known_or_error(
+        outlets, {row["name"] for row in db.query("select name from outlets")}, "outlet", "--outlet", db_path
+    )
+    known_languages = {row["language"] for row in db.query("select distinct language from articles")} - {None}
+    _known_or_error(languages, known_languages, "language", "--language", db_path)
     if query:
-        try:
-            db.execute("select count(*) from articles_fts where articles_fts match ?", [query]).fetchone()
-        except sqlite3.OperationalError as exc:
-            raise click.BadParameter(f"{query!r} is not a full-text query ({exc})", param_hint="--query") from None
+        from media_monitor.storage.search import forgiving_query
+
+        if not forgiving_query(query):
+            raise click.BadParameter(f"{query!r} has no word to search for", param_hint="--query")
     rows = select_articles(
         db,
         since,
@@ -167,6 +169,16 @@ def export(
         # UTF-8 whatever the locale: a CSV of Armenian text (with the BOM for --excel).
         sys.stdout.reconfigure(encoding=encoding)
         WRITERS[fmt](rows, sys.stdout, raw_cells=raw_cells)
+
+
+def _known_or_error(asked: tuple[str, ...], known: set[str], what: str, option: str, db_path: str) -> None:
+    """A usage error naming the values of ``option`` the database does not hold, and those it does."""
+    unknown = sorted(set(asked) - known)
+    if unknown:
+        raise click.BadParameter(
+            f"no {what} named {', '.join(unknown)} in {db_path} (it has: {', '.join(sorted(known)) or 'none'})",
+            param_hint=[option],
+        )
 
 
 @click.command()

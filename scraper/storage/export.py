@@ -10,6 +10,8 @@ from typing import IO
 
 import sqlite_utils
 
+from media_monitor.storage.search import forgiving_query
+
 EXPORT_COLUMNS = (
     "id",
     "outlet",
@@ -81,8 +83,8 @@ def select_articles(
     first canonical URL, as the clusters view chooses the origin: the same rows whatever order
     the crawl met them in). ``cluster_size`` counts the cluster's on-topic articles, as the
     clusters view does, whatever the filters (0 for a cluster of borderline or off-topic rows
-    only). ``query`` is an SQLite FTS5 query over title and text (articles_fts), as Datasette's
-    search box takes it."""
+    only). ``query`` is an SQLite FTS5 query over title and text (articles_fts), forgiven as
+    Datasette's search box forgives it (storage/search.py)."""
     statuses = f"({', '.join('?' for _ in topic_statuses)})"
     where, params = [f"topic_status in {statuses}"], list(topic_statuses)
     if since:
@@ -99,7 +101,7 @@ def select_articles(
         params.extend(languages)
     if query:
         where.append("id in (select rowid from articles_fts where articles_fts match ?)")
-        params.append(query)
+        params.append(forgiving_query(query) or '""')
     if not include_duplicates:
         where.append(first_of_copy_group(statuses))
         params.extend(topic_statuses)

@@ -11,7 +11,7 @@ from datasette.app import Datasette
 from datasette.plugins import pm
 
 from media_monitor.db import METADATA, open_database
-from media_monitor.web import daterange, plugin, reader
+from media_monitor.web import daterange, exact, plugin, reader, search
 from media_monitor.web import public as public_mode
 from media_monitor.web.plugin import (
     DASHBOARD_ACTOR,
@@ -25,7 +25,8 @@ SETTINGS = {
     "default_page_size": 50,
     "facet_time_limit_ms": 500,
     "sql_time_limit_ms": 3000,
-    # CSV of any filtered view, all of its rows: the "stream all rows" option (?_stream=on).
+    # CSV of any filtered view, all of its rows: the "stream all rows" option (?_stream=on),
+    # which scraper/web/exact.py turns on for every table CSV; a canned query's CSV streams too.
     "allow_csv_stream": True,
     "max_csv_mb": 1024,
 }
@@ -56,16 +57,23 @@ def load_metadata(db_path: str | os.PathLike) -> dict:
     return metadata
 
 
+# The project's plugin modules: scraper/web/plugin.py, then one module per concern.
+# plugin.py (the dashboard, cells), reader.py (the article and story pages), daterange.py (the
+# date picker), exact.py (stable order, complete CSV), search.py (forgiving search), public.py
+# (public mode's guard).
+PLUGIN_MODULES = {
+    PLUGIN: plugin,
+    f"{PLUGIN}-reader": reader,
+    f"{PLUGIN}-daterange": daterange,
+    f"{PLUGIN}-exact": exact,
+    f"{PLUGIN}-search": search,
+    f"{PLUGIN}-public": public_mode,
+}
+
+
 def register_plugin() -> None:
-    """The project's plugin modules (scraper/web/plugin.py, reader.py, daterange.py, and public
-    mode's guard, public.py), once per process."""
-    modules = (
-        (plugin, PLUGIN),
-        (reader, f"{PLUGIN}-reader"),
-        (daterange, f"{PLUGIN}-daterange"),
-        (public_mode, f"{PLUGIN}-public"),
-    )
-    for module, name in modules:
+    """The project's plugin modules, once per process."""
+    for name, module in PLUGIN_MODULES.items():
         if not pm.is_registered(module):
             pm.register(module, name=name)
 

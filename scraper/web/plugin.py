@@ -6,9 +6,9 @@
   columns by default (every column stays in the CSV and JSON; `?_all_columns=1`, `?_col=`, `?_nocol=` choose).
 - a "country" facet over the outlet column (country lives in the outlets table); selecting a
   country filters the articles with `outlet__in=`.
-- CSV of any view streams all its rows by default (`_stream=on` added unless the URL has a
-  `_stream` or `_next`), so the "CSV" link of a filtered page is the whole filtered slice.
-- /-/data-dictionary: db/data-dictionary.md (what `monitor export` writes), rendered.
+- CSV of any view or canned query holds all its rows, spreadsheet safe: scraper/web/exact.py.
+- /-/data-dictionary: db/data-dictionary.md (what `monitor export` writes), rendered, its
+  `/monitor/…` paths naming the served database.
 - public mode (`monitor serve --public`): arbitrary SQL is off; the dashboard's own chart
   queries (an allow-list built from its configuration) are the only SQL run from a browser.
 """
@@ -143,7 +143,11 @@ def register_facet_classes():
 async def data_dictionary(datasette, request):
     import markdown
 
-    body = markdown.markdown(DATA_DICTIONARY.read_text(encoding="utf-8"), extensions=["tables"])
+    text = DATA_DICTIONARY.read_text(encoding="utf-8")
+    served = [name for name in datasette.databases if name != "_internal"]
+    if served:  # the dictionary's paths are written for monitor.db
+        text = text.replace("/monitor/", datasette.urls.database(served[0]) + "/")
+    body = markdown.markdown(text, extensions=["tables"])
     return Response.html(
         await datasette.render_template(
             "monitor_page.html", {"page_title": "Data dictionary", "body": markupsafe.Markup(body)}, request=request
@@ -173,23 +177,6 @@ def dashboard_queries(metadata: dict) -> dict[str, set[str]]:
                     query = replace_opts_in_query(chart["query"], {k: "x" for k in subset})
                     allowed.setdefault(chart["db"], set()).add(query)
     return allowed
-
-
-@hookimpl
-def asgi_wrapper():
-    def wrap(app):
-        async def every_csv_row(scope, receive, send):
-            if scope.get("type") == "http" and scope.get("path", "").endswith(".csv"):
-                query = scope.get("query_string", b"").decode("latin-1")
-                keys = {pair.split("=", 1)[0] for pair in query.split("&") if pair}
-                if not {"_stream", "_next"} & keys:
-                    query = f"{query}&_stream=on" if query else "_stream=on"
-                    scope = dict(scope, query_string=query.encode("latin-1"))
-            await app(scope, receive, send)
-
-        return every_csv_row
-
-    return wrap
 
 
 @hookimpl
