@@ -1,3 +1,3 @@
 """media-monitor: crawl a story's coverage, normalise and dedupe it into SQLite, browse it in Datasette."""
 
-__version__ = "0.7.0"
+__version__ = "0.8.0"

@@ -260,8 +260,12 @@ def test_date_range_keeps_the_other_filters_and_refuses_a_bad_day(datasette):
     form = page.split('class="monitor-date-range"', 1)[1].split("</form>", 1)[0]
     assert '<input type="hidden" name="language" value="hy">' in form
     assert f'class="monitor-every-date" href="/{DB}/articles?language=hy"' in form
-    bad = get(datasette, f"/{DB}/articles?_until=18/04/2024")
-    assert bad.status_code == 400 and "_until=&#39;18/04/2024&#39; is not a day: use YYYY-MM-DD" in bad.text
+    # A day as people type it is read; one that is no day is refused, named.
+    typed = get(datasette, f"/{DB}/articles.json?_since=17/04/2024&_until=17 April 2024&_size=max&_shape=array")
+    iso = get(datasette, f"/{DB}/articles.json?_since=2024-04-17&_until=2024-04-17&_size=max&_shape=array")
+    assert typed.status_code == 200 and typed.json() == iso.json() and typed.json()
+    bad = get(datasette, f"/{DB}/articles?_until=18/18/2024")
+    assert bad.status_code == 400 and "_until=&#39;18/18/2024&#39; is not a day" in bad.text
 
 
 def _charts(datasette, path):

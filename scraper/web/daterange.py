@@ -1,5 +1,6 @@
 """The date-range picker of the articles tables: ``?_since=2024-04-17&_until=2024-04-18``.
 
+A day is read as people type it (2024-04-17, 17/04/2024, 17 April 2024: ``normalise.days``).
 Both days are included (``_until`` covers its whole day, whatever the time of day), in UTC, on
 ``published_at``. It is a filter like any other: the count, the facets, every page and every
 export (CSV, JSON) of the view follow it. templates/table.html draws the two date inputs.
@@ -15,16 +16,18 @@ from datasette.filters import FilterArguments
 from datasette.utils import path_with_removed_args
 from datasette.utils.asgi import BadRequest
 
+from media_monitor.normalise import days
+
 DATED_TABLES = ("articles", "distinct_articles")
 BOUNDS = ("_since", "_until")
 
 
 def read_day(name: str, value: str) -> date:
-    """``value`` as a day (2024-04-17), or a one-line error naming the bound."""
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise BadRequest(f"{name}={value!r} is not a day: use YYYY-MM-DD, e.g. 2024-04-17") from None
+    """``value`` as a day, or a one-line error naming the bound."""
+    day = days.read_day(value)
+    if day is None:
+        raise BadRequest(f"{name}={value!r} is not a day: use e.g. 2024-04-17 or 17/04/2024")
+    return date.fromisoformat(day)
 
 
 def date_range(since: str | None, until: str | None) -> tuple[list[str], dict[str, str], list[str]]:
