@@ -58,6 +58,10 @@ class CrawlJob:
         }
         if self.topic:
             values["MONITOR_TOPIC"] = str(self.topic)
+        if (self.since or self.until) and "MONITOR_OUTLET_BUDGET" not in os.environ:
+            # A backfill's time is the archives' pace (one request a second shared by every
+            # outlet), not what an outlet makes it do: it runs for hours, by design.
+            values["MONITOR_OUTLET_BUDGET"] = settings.getfloat("MONITOR_BACKFILL_BUDGET")
         for key, value in {**values, **self.overrides}.items():
             settings.set(key, value, priority="cmdline")
         return settings

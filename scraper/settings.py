@@ -143,6 +143,9 @@ MONITOR_MAX_RETRY_AFTER = 60
 # Bounds on what an outlet controls (scraper/crawling/bounds.py, docs/reliability.md#outlet-bounds):
 # each stops that outlet's part of a run there, is counted in its run row and logged once.
 MONITOR_OUTLET_BUDGET = float(os.environ.get("MONITOR_OUTLET_BUDGET", 3600))  # seconds of one outlet's crawl; 0: none
+# The budget of a windowed crawl (--since/--until, a backfill through the archives' pace):
+# MONITOR_OUTLET_BUDGET, when set in the environment or by --set, wins.
+MONITOR_BACKFILL_BUDGET = 24 * 3600.0
 MONITOR_MAX_SITEMAPS = 500  # sitemaps an outlet's indexes may name in one run
 MONITOR_MAX_SITEMAP_DEPTH = 3  # indexes within indexes
 MONITOR_MAX_SITEMAP_ENTRIES = 50_000  # URLs read from one sitemap (the protocol's own limit)

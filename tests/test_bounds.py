@@ -18,7 +18,9 @@ import sqlite_utils
 from click.testing import CliRunner
 from scrapy import Request
 
+from media_monitor import settings as defaults
 from media_monitor.cli import cli
+from media_monitor.crawl import CrawlJob
 from media_monitor.crawling.bounds import Bounds, bounds_hit, describe_bounds
 from media_monitor.crawling.failures import BodyTooLarge
 from media_monitor.crawling.faults import ROBOTS_ERROR_LINE
@@ -346,3 +348,21 @@ def test_the_deployed_units_bound_a_crawls_time():
     assert "TimeoutStartSec=" in units["media-monitor-crawl.service"]
     assert "RuntimeMaxSec=" in units["media-monitor-schedule.service"]
     assert "RuntimeMaxSec=" in units["media-monitor-worker@.service"]
+
+
+@pytest.mark.parametrize(
+    ("window", "overrides", "environment", "budget"),
+    [
+        ({}, {}, None, 3600.0),  # a live crawl: an hour an outlet
+        ({"since": "2024-04-01", "until": "2024-06-30"}, {}, None, 86400.0),  # a backfill: a day
+        ({"since": "2024-04-01"}, {"MONITOR_OUTLET_BUDGET": "600"}, None, 600.0),  # --set wins
+        ({"until": "2024-06-30"}, {}, "900", 900.0),  # so does the environment
+    ],
+)
+def test_a_backfill_has_a_budget_of_its_own(monkeypatch, tmp_path, window, overrides, environment, budget):
+    monkeypatch.delenv("MONITOR_OUTLET_BUDGET", raising=False)
+    if environment is not None:
+        monkeypatch.setenv("MONITOR_OUTLET_BUDGET", environment)
+        monkeypatch.setattr(defaults, "MONITOR_OUTLET_BUDGET", float(environment))
+    job = CrawlJob(db=tmp_path / "m.db", overrides=overrides, **window)
+    assert job.settings().getfloat("MONITOR_OUTLET_BUDGET") == budget

@@ -243,7 +243,7 @@ def test_canned_queries_with_parameters(datasette, db):
     between = get(datasette, "/monitor/coverage_between_dates.json?since=2024-04-17&until=2024-04-18&_shape=objects")
     rows = between.json()["rows"]
     assert rows and all("2024-04-17" <= r["published_at"][:10] <= "2024-04-18" for r in rows)
-    assert {"country", "outlet", "title", "url"} <= set(rows[0])
+    assert {"country", "outlet", "title", "canonical_url"} <= set(rows[0])
 
     for term, language in (("Khojaly", "en"), ("խաղաղապահ*", "hy"), ("миротвор*", "ru")):
         found = get(datasette, f"/monitor/search_articles.json?term={urllib.parse.quote(term)}&_shape=objects").json()

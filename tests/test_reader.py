@@ -15,7 +15,7 @@ import urllib.parse
 import pytest
 
 from media_monitor.web.app import make_datasette
-from media_monitor.web.reader import authors, format_delay, local_time, minutes_between
+from media_monitor.web.reader import authors, format_delay, local_time, minutes_between, printed_day
 from tests.tieddb import build_tied_database
 
 DB = "tied"
@@ -358,3 +358,19 @@ def test_first_report_table_has_the_window_and_the_delay_behind_the_first(datase
     assert all("utm_" not in r["title"] for r in rows)
     delay = get(datasette, f"/{DB}.json?sql=select+delay_after(195)+as+d,+delay_after(0)+as+z&_shape=array").json()
     assert delay == [{"d": "+3 h 15 min", "z": "first"}]
+
+
+@pytest.mark.parametrize(
+    ("published_at", "precision", "tz", "shown"),
+    [
+        # A Baku page that prints only 17 April is stored at its local midnight, 20:00 UTC the day before.
+        ("2024-04-16T20:00:00Z", "day", "Asia/Baku", "2024-04-17, the day only"),
+        ("2024-06-05T04:00:00Z", "day", "America/New_York", "2024-06-05, the day only"),
+        ("2024-03-31T20:00:00Z", "month", "Asia/Baku", "2024-04, the month only"),
+        ("2024-04-16T20:00:00Z", "minute", "Asia/Baku", ""),  # a time: shown as a time
+        ("2024-04-16T20:00:00Z", None, "Asia/Baku", ""),
+        ("2024-04-17T00:00:00Z", "day", None, "2024-04-17, the day only"),
+    ],
+)
+def test_a_day_only_date_is_shown_as_its_day(published_at, precision, tz, shown):
+    assert printed_day(published_at, precision, tz) == shown

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -71,6 +72,17 @@ def local_time(published_at: str | None, offset: str | None, tz_name: str | None
     local = moment.astimezone(zone)
     offset_text = local.strftime("%z")
     return f"{local:%Y-%m-%d %H:%M} (UTC{offset_text[:3]}:{offset_text[3:]})"
+
+
+def printed_day(published_at: str | None, precision: str | None, tz_name: str | None) -> str:
+    """The day (or month) a page that gives no time printed, in its outlet's timezone, where it
+    is stored as its start: "2024-04-17, the day only"; empty for a page that gives a time."""
+    if not published_at or precision not in ("day", "month"):
+        return ""
+    moment = _parse(published_at)
+    with contextlib.suppress(ZoneInfoNotFoundError, ValueError):  # an unknown zone: the UTC day
+        moment = moment.astimezone(ZoneInfo(tz_name)) if tz_name else moment
+    return f"{moment:%Y-%m}, the month only" if precision == "month" else f"{moment:%Y-%m-%d}, the day only"
 
 
 def paragraphs(text: str | None) -> list[str]:
@@ -148,6 +160,7 @@ async def article(datasette, database: str, article_id: str) -> dict | None:
     return {
         "row": row,
         "local_time": local_time(row["published_at"], row["published_offset"], row["outlet_timezone"]),
+        "printed_day": printed_day(row["published_at"], row["published_precision"], row["outlet_timezone"]),
         "authors": authors(row["authors"]),
         "link": row["canonical_url"] or row["url"],
         "archive_link": web_link(row["archive_url"]),
