@@ -105,6 +105,8 @@ def backfill(db: Path, sources: Path, archive, args, *extra: str) -> tuple[list[
             "--set",
             "MONITOR_ARCHIVE_DELAY=0",
             "--set",
+            "MONITOR_ARCHIVE_INDEX_DELAY=0",
+            "--set",
             "AUTOTHROTTLE_ENABLED=False",
             "--set",
             "CONCURRENT_REQUESTS_PER_DOMAIN=8",

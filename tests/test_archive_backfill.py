@@ -16,6 +16,7 @@ from media_monitor.samplesite.archive_scenario import karabakh_scenario
 from tests.conftest import crawl
 
 WINDOW = ["--since", "2024-04-01", "--until", "2024-06-30"]
+UNPACED = ("--set", "MONITOR_ARCHIVE_DELAY=0", "--set", "MONITOR_ARCHIVE_INDEX_DELAY=0")
 TOOLBAR = ("wm-ipp", "Wayback Machine", "web.archive.org", "/web/20")
 
 
@@ -55,10 +56,10 @@ def backfilled(scenario):
     _live, archive, sources, folder = scenario
     db = folder / "monitor.db"
     start = len(archive.request_log)
-    first = backfill(db, sources, archive, "--set", "MONITOR_ARCHIVE_DELAY=0")
+    first = backfill(db, sources, archive, *UNPACED)
     archive_requests = archive.request_log[start:]
     rows_after_first = sqlite_utils.Database(db)["articles"].count
-    second = backfill(db, sources, archive, "--set", "MONITOR_ARCHIVE_DELAY=0")
+    second = backfill(db, sources, archive, *UNPACED)
     return db, archive_requests, rows_after_first, first, second
 
 
@@ -165,6 +166,7 @@ def test_the_pacer_spaces_requests_to_one_archive_host(scenario, tmp_path):
         sources,
         archive,
         *("--outlet", "courier_en", "--outlet", "courier_ru", "--set", "MONITOR_ARCHIVE_DELAY=0.3"),
+        *("--set", "MONITOR_ARCHIVE_INDEX_DELAY=0.3"),
         *("--set", "MONITOR_PROGRESS_INTERVAL=1", "--log-level", "INFO"),
     )
     assert result.returncode == 0, result.stderr[-3000:]

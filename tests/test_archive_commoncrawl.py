@@ -29,6 +29,7 @@ def test_an_article_only_common_crawl_holds_is_stored(tmp_path):
             sources,
             *("--since", "2024-04-01", "--until", "2024-06-30", "--no-gdelt"),
             *("--set", f"MONITOR_WAYBACK_URL={archive.base}", "--set", "MONITOR_ARCHIVE_DELAY=0"),
+            *("--set", "MONITOR_ARCHIVE_INDEX_DELAY=0"),
             *("--set", f"MONITOR_CC_INDEX_URL={archive.base}", "--set", f"MONITOR_CC_DATA_URL={archive.base}"),
         )
         families = Counter(r.family for r in archive.request_log)

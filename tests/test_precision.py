@@ -12,6 +12,7 @@ import yaml
 from media_monitor.db import METADATA, open_database
 from media_monitor.db.migrations import m0009_precision
 from media_monitor.normalise.article import normalise_article
+from media_monitor.web import reader
 
 FETCHED = "2024-06-20T12:00:00+00:00"
 
@@ -38,7 +39,9 @@ def store(db, rows):
 
 @pytest.fixture
 def db(tmp_path):
-    return open_database(tmp_path / "monitor.db")
+    database = open_database(tmp_path / "monitor.db")
+    reader.prepare_connection(database.conn)  # the dashboard's SQL functions, as Datasette has them
+    return database
 
 
 def test_a_day_only_report_is_not_the_origin_of_its_day(db):

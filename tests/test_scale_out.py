@@ -290,6 +290,7 @@ def test_workers_backfill_from_the_archive_at_one_shared_pace(redis_url, tmp_pat
         archive_settings = [
             *("--since", "2024-04-01", "--until", "2024-06-30"),
             *("--set", f"MONITOR_WAYBACK_URL={archive.base}", "--set", "MONITOR_ARCHIVE_DELAY=0.25"),
+            *("--set", "MONITOR_ARCHIVE_INDEX_DELAY=0.3"),
             *("--set", "MONITOR_CC_INDEX_URL=", "--set", "MONITOR_CC_DATA_URL=", "--no-gdelt"),
             *("--set", "MONITOR_MAX_RETRY_AFTER=1"),  # a 429 fails the test, not its timeout
         ]
