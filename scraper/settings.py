@@ -22,6 +22,9 @@ AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # no article page is larger; a bigger body is a mistake
+# A page larger than this many characters is read without its scripts, styles and inline data,
+# then up to there (scraper/extraction/oversize.py): parsing ten megabytes whole stalls the crawl.
+MONITOR_MAX_PAGE_CHARS = 2_000_000
 RETRY_TIMES = 2
 # Scrapy (2.19, asyncio reactor) starts CONCURRENT_ITEMS asyncio tasks for the output of every
 # callback, even an empty one: Scrapy's 100 cost ~0.4 ms CPU per response. An article page yields

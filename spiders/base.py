@@ -41,6 +41,7 @@ from media_monitor.crawling.requestmeta import (
 )
 from media_monitor.crawling.xmlstream import XmlEntries, local_name
 from media_monitor.extraction.encoding import read_text
+from media_monitor.extraction.oversize import MAX_PAGE_CHARS, bounded_html
 from media_monitor.extraction.page import extract_page
 from media_monitor.extraction.selectors import compile_selector
 from media_monitor.items import ArticleItem
@@ -139,7 +140,15 @@ class ArticleSpider(scrapy.Spider):
         text, wrong_charset = read_text(response)
         if wrong_charset:
             self.count("charset_mislabels")
+        text, cut = bounded_html(text, self.max_page_chars)
+        if cut:
+            self.count("pages_cut")
+            self.logger.warning("A page over %d characters, read up to there: %s", self.max_page_chars, response.url)
         return extract_page(text, response.url, dict(outlet.selectors))
+
+    @cached_property
+    def max_page_chars(self) -> int:
+        return self.settings.getint("MONITOR_MAX_PAGE_CHARS", MAX_PAGE_CHARS)
 
     def article_failed(self, failure) -> None:
         self._failed(failure, "articles_failed", "Article")
