@@ -113,6 +113,8 @@ def test_one_csv_is_capped_in_public_mode(tmp_path, monkeypatch):
             "canonical_url": f"https://x.example/{i}",
             "outlet": "x",
             "text": "word " * 20_000,
+            "title": "title " * 6_000,  # 1.2 MB of titles, which the canned queries show
+            "topic_status": "on_topic",
         }
         | {"first_seen_at": now, "last_seen_at": now}
         for i in range(40)
@@ -123,6 +125,11 @@ def test_one_csv_is_capped_in_public_mode(tmp_path, monkeypatch):
     assert capped.status_code == 200
     assert len(capped.content) < 1.1 * 2**20 and capped.text.rstrip().endswith("CSV contains more than 1048576 bytes")
     assert len(get(make_datasette(db), "/big/articles.csv").content) > 4_000_000  # the local default is not capped
+
+    # A canned query's CSV (streamed by scraper/web/exact.py, past Datasette's 1,000 rows) too.
+    query = get(make_datasette(db, public=True), "/big/unique_articles.csv")
+    assert query.status_code == 200 and query.text.count("\n") > 10
+    assert len(query.content) < 1.1 * 2**20 and query.text.rstrip().endswith("CSV contains more than 1048576 bytes")
 
     monkeypatch.setenv("MONITOR_PUBLIC_MAX_CSV_MB", "lots")
     refused = CliRunner().invoke(cli, ["serve", "--db", str(db), "--public"])

@@ -239,6 +239,10 @@ async def _query_of(datasette, request, database_name: str, name: str | None) ->
     return await datasette.get_canned_query(database_name, name, request.actor)
 
 
+class CsvCapReachedError(Exception):
+    """The CSV reached ``max_csv_mb``: it ends there, with Datasette's own last line."""
+
+
 async def query_csv(datasette, request):
     """A canned query's CSV (or a database's ``?sql=`` CSV): every row, streamed."""
     database_name = urllib.parse.unquote(request.url_vars["database"])
@@ -255,18 +259,30 @@ async def query_csv(datasette, request):
     params = {key: request.args.get(key, "") for key in set(_PARAMETER.findall(query["sql"]))}
     database = datasette.get_database(database_name)
 
+    cap = (datasette.setting("max_csv_mb") or 0) * 1024 * 1024  # public mode's, as Datasette's CSVs
+
     async def stream(response):
-        out = io.StringIO()
-        writer = csv.writer(out)
+        written = 0
 
         async def write_batch(kind, value):
-            writer.writerows([value] if kind == "columns" else value)
-            await response.write(out.getvalue())
-            out.seek(0)
-            out.truncate()
+            nonlocal written
+            lines = []
+            for row in [value] if kind == "columns" else value:
+                out = io.StringIO()
+                csv.writer(out).writerow(row)
+                line = out.getvalue()
+                size = len(line.encode())
+                if cap and written + size > cap:
+                    await response.write("".join(lines))
+                    raise CsvCapReachedError
+                written += size
+                lines.append(line)
+            await response.write("".join(lines))
 
         try:
             await _stream_rows(database, query["sql"], params, write_batch)
+        except CsvCapReachedError:
+            await response.write(f"CSV contains more than {cap} bytes\n")
         except Exception as exc:
             await response.write(f"\nerror: {exc}\n")
 
