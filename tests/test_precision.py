@@ -4,6 +4,7 @@ never put such a report before a report of the same day that gives its time."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -12,7 +13,9 @@ import yaml
 from media_monitor.db import METADATA, open_database
 from media_monitor.db.migrations import m0009_precision
 from media_monitor.normalise.article import normalise_article
+from media_monitor.normalise.dates import published_day
 from media_monitor.web import reader
+from media_monitor.web.app import make_datasette
 
 FETCHED = "2024-06-20T12:00:00+00:00"
 
@@ -136,3 +139,36 @@ def test_normalise_stores_the_precision_and_the_agencies():
     )
     assert (record["published_at"], record["published_precision"]) == ("2024-06-05T04:00:00Z", "day")
     assert (record["authors"], record["agencies"]) == (["Ann Lee"], ["AP"])
+
+
+@pytest.mark.parametrize(
+    ("published_at", "precision", "day"),
+    [
+        ("2024-04-16T20:00:00Z", "day", "2024-04-17"),  # Baku's midnight of the 17th, printed "17 April"
+        ("2024-06-05T04:00:00Z", "day", "2024-06-05"),  # New York's midnight of the 5th
+        ("2024-03-31T20:00:00Z", "month", "2024-04-01"),  # "April 2024" in Baku
+        ("2024-04-16T20:00:00Z", "minute", "2024-04-16"),  # a time: its UTC day
+        ("2024-04-16T20:00:00+04:00", None, "2024-04-16"),
+        (None, "day", None),
+    ],
+)
+def test_published_day(published_at, precision, day):
+    assert published_day(published_at, precision) == day
+
+
+def test_the_dashboard_and_the_date_picker_count_a_day_only_report_on_its_day(db, tmp_path):
+    """A Baku page that prints only "17 April" is stored at 20:00 UTC on the 16th: its bar is the 17th's,
+    and picking the 17th finds it."""
+    store(db, [(1, "daily", "2024-04-16T20:00:00Z", "day"), (2, "wire", "2024-04-16T21:00:00Z", "minute")])
+    db.execute("update articles set topic_status = 'on_topic'")
+    db.conn.commit()
+    metadata = yaml.safe_load(METADATA.read_text("utf-8"))
+    charts = metadata["plugins"]["datasette-dashboards"]["coverage"]["charts"]
+    (per_day,) = [c["query"] for c in charts.values() if "as day, outlet" in c.get("query", "")]
+    bars = {(r["day"], r["outlet"]) for r in db.query(re.sub(r"\[\[.*?\]\]", "", per_day))}
+    assert bars == {("2024-04-17", "daily"), ("2024-04-16", "wire")}
+    datasette = make_datasette(db.conn.execute("pragma database_list").fetchone()[2])
+    picked = asyncio.run(
+        datasette.client.get("/monitor/articles.json?_since=2024-04-17&_until=2024-04-17&_shape=array")
+    )
+    assert [row["id"] for row in picked.json()] == [1]

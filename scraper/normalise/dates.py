@@ -307,6 +307,21 @@ def published_span(start: datetime, precision: str | None) -> tuple[datetime, da
     return start, start
 
 
+def published_day(published_at: str | None, precision: str | None) -> str | None:
+    """The day (YYYY-MM-DD) a stored publication time is counted on: its UTC day, but for a
+    day-only (month-only) date, stored at the outlet's midnight, the day it printed. That
+    midnight is the evening before in UTC east of Greenwich; half a day later is within the
+    printed day for every offset from -12 to +11 hours."""
+    if not published_at:
+        return None
+    moment = datetime.fromisoformat(published_at.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    if precision in ("day", "month"):
+        moment += timedelta(hours=12)
+    return moment.date().isoformat()
+
+
 def first_published(candidates: list[str | None], tz_name: str, fetched_at: datetime) -> PublishedTime:
     """The first candidate, in order of trust, that reads as a plausible time.
 

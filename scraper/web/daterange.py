@@ -1,15 +1,15 @@
 """The date-range picker of the articles tables: ``?_since=2024-04-17&_until=2024-04-18``.
 
 A day is read as people type it (2024-04-17, 17/04/2024, 17 April 2024: ``normalise.days``).
-Both days are included (``_until`` covers its whole day, whatever the time of day), in UTC, on
-``published_at``. It is a filter like any other: the count, the facets, every page and every
-export (CSV, JSON) of the view follow it. templates/table.html draws the two date inputs.
+Both days are included, in UTC, on ``published_at``; a day-only date counts on the day it
+printed (``published_day``). It is a filter like any other: the count, the facets, every page
+and every export (CSV, JSON) of the view follow it. templates/table.html draws the two date inputs.
 """
 
 from __future__ import annotations
 
 import urllib.parse
-from datetime import date, timedelta
+from datetime import date
 
 from datasette import hookimpl
 from datasette.filters import FilterArguments
@@ -19,6 +19,9 @@ from datasette.utils.asgi import BadRequest
 from media_monitor.normalise import days
 
 DATED_TABLES = ("articles", "distinct_articles")
+# The day an article counts on (scraper/web/reader.py registers the function): a day-only date
+# on the day it printed, as the dashboard's bars count it.
+DAY = "published_day(published_at, published_precision)"
 BOUNDS = ("_since", "_until")
 
 
@@ -35,13 +38,13 @@ def date_range(since: str | None, until: str | None) -> tuple[list[str], dict[st
     clauses, params, described = [], {}, []
     if since:
         first = read_day("_since", since)
-        clauses.append("published_at >= :monitor_since")
+        clauses.append(f"{DAY} >= :monitor_since")
         params["monitor_since"] = first.isoformat()
         described.append(f"published on or after {first.isoformat()}")
     if until:
         last = read_day("_until", until)
-        clauses.append("published_at < :monitor_until")
-        params["monitor_until"] = (last + timedelta(days=1)).isoformat()
+        clauses.append(f"{DAY} <= :monitor_until")
+        params["monitor_until"] = last.isoformat()
         described.append(f"published on or before {last.isoformat()}")
     if described:
         described = [" and ".join(described) + " (UTC)"]

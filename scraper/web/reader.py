@@ -23,6 +23,8 @@ import markupsafe
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
+from media_monitor.normalise.dates import published_day
+
 # The origin order of the clusters view (db/migrations/m0007_stable_clusters.py).
 ORIGIN_ORDER = "published_at is null, published_at, canonical_url, id"
 
@@ -235,3 +237,5 @@ def render_cell(row, value, column, table, database, datasette):
 @hookimpl
 def prepare_connection(conn):
     conn.create_function("delay_after", 1, format_delay, deterministic=True)
+    # The day an article is charted and picked on: a day-only date on the day it printed.
+    conn.create_function("published_day", 2, published_day, deterministic=True)
