@@ -29,6 +29,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from media_monitor.config.sources import Listing, Outlet
 from media_monitor.crawling.bounds import PREFIX, Bounds
 from media_monitor.crawling.failures import BodyTooLarge, counted_failure, failure_reason
+from media_monitor.crawling.feedhead import feed_head
 from media_monitor.crawling.requestmeta import (
     ARCHIVE_URL,
     ARTICLE,
@@ -191,7 +192,9 @@ class FeedSpider(ArticleSpider):
             yield self.source_request(url, self.parse_feed)
 
     def parse_feed(self, response: scrapy.http.Response):
-        feed = feedparser.parse(response.body, response_headers={"content-location": response.url})
+        # Only the bounded head is parsed: feedparser reads a document whole.
+        body, beyond = feed_head(response.body, self.bounds.feed_entries)
+        feed = feedparser.parse(body, response_headers={"content-location": response.url})
         malformed = isinstance(feed.get("bozo_exception"), SAXException)
         if not any(entry.get("link") for entry in feed.entries):
             self.count("sources_failed")
@@ -202,14 +205,14 @@ class FeedSpider(ArticleSpider):
             self.logger.warning(
                 "Malformed feed, %d entries read anyway: %s (%s)", len(feed.entries), response.url, feed.bozo_exception
             )
-        self.count("feed_entries", len(feed.entries))
+        self.count("feed_entries", len(feed.entries) + beyond)
         entries = feed.entries[: self.bounds.feed_entries]
-        if len(feed.entries) > len(entries):
+        held_back = len(feed.entries) - len(entries) + beyond
+        if held_back:
             self.bound_hit(
                 "feed_entries",
-                f"{len(feed.entries) - len(entries)} entries of {response.url} not read "
-                f"(MONITOR_MAX_FEED_ENTRIES = {len(entries)} a feed)",
-                len(feed.entries) - len(entries),
+                f"{held_back} entries of {response.url} not read (MONITOR_MAX_FEED_ENTRIES = {len(entries)} a feed)",
+                held_back,
             )
         for entry in entries:
             link = entry.get("link")
