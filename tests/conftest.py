@@ -79,3 +79,12 @@ def crawled(site, sources, tmp_path_factory):
 @pytest.fixture
 def db(crawled) -> sqlite_utils.Database:
     return sqlite_utils.Database(crawled[0])
+
+
+@pytest.fixture(scope="session")
+def tied(tmp_path_factory) -> Path:
+    """The database of 2,026 articles with tied publication times (tests/tieddb.py), built once
+    for every module that reads it; a test that changes it works on a copy."""
+    from tests.tieddb import build_tied_database  # imports the settings: after pytest_configure
+
+    return build_tied_database(tmp_path_factory.mktemp("tied") / "tied.db")

@@ -11,14 +11,7 @@ import sqlite3
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, _browser_or_skip, browser_page, serve
-from tests.tieddb import build_tied_database
-
-
-@pytest.fixture(scope="module")
-def tied(tmp_path_factory):
-    _browser_or_skip()
-    return build_tied_database(tmp_path_factory.mktemp("tied") / "tied.db")
+from tests.test_browser import ARTIFACTS, browser_page, serve
 
 
 @pytest.fixture(scope="module")

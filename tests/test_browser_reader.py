@@ -9,7 +9,7 @@ import pytest
 from tests import test_reader
 from tests.test_browser import ARTIFACTS, browser_page, serve
 
-tied, sql = test_reader.tied, test_reader.sql  # the fixtures: the tied database, SQL over it
+sql = test_reader.sql  # the fixture: SQL over the tied database (conftest.py builds it)
 
 
 @pytest.fixture(scope="module")

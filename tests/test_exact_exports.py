@@ -15,12 +15,6 @@ import pytest
 
 from media_monitor.web.app import make_datasette
 from media_monitor.web.csvsafe import SafeCsvBody, neutralised_records
-from tests.tieddb import build_tied_database
-
-
-@pytest.fixture(scope="module")
-def tied(tmp_path_factory):
-    return build_tied_database(tmp_path_factory.mktemp("tied") / "tied.db")
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,8 @@ import pytest
 
 from media_monitor.web.app import make_datasette
 from media_monitor.web.reader import authors, format_delay, local_time, minutes_between, printed_day
-from tests.tieddb import build_tied_database
 
 DB = "tied"
-
-
-@pytest.fixture(scope="module")
-def tied(tmp_path_factory):
-    return build_tied_database(tmp_path_factory.mktemp("reader") / f"{DB}.db")
 
 
 @pytest.fixture(scope="module")

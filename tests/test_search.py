@@ -14,7 +14,6 @@ from click.testing import CliRunner
 from media_monitor.cli import cli
 from media_monitor.normalise.days import read_day
 from media_monitor.storage.search import dotted_readings, forgiving_query, fts_error
-from tests.tieddb import build_tied_database
 
 TEXTS = {
     1: "Nagorno-Karabakh: Russia's peacekeepers leave, the U.S. says",
@@ -125,11 +124,6 @@ def test_dotted_readings(word, readings):
 )
 def test_read_day(typed, day):
     assert read_day(typed) == day
-
-
-@pytest.fixture(scope="module")
-def tied(tmp_path_factory):
-    return build_tied_database(tmp_path_factory.mktemp("tied") / "tied.db")
 
 
 def export(*args: str):
