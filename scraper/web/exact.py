@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import io
 import json
 import re
 import threading
@@ -239,6 +238,13 @@ async def _query_of(datasette, request, database_name: str, name: str | None) ->
     return await datasette.get_canned_query(database_name, name, request.actor)
 
 
+class _Lines:
+    """A csv.writer's file that keeps nothing: ``writerow`` answers the row's line."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
 class CsvCapReachedError(Exception):
     """The CSV reached ``max_csv_mb``: it ends there, with Datasette's own last line."""
 
@@ -262,20 +268,19 @@ async def query_csv(datasette, request):
     cap = (datasette.setting("max_csv_mb") or 0) * 1024 * 1024  # public mode's, as Datasette's CSVs
 
     async def stream(response):
+        writer = csv.writer(_Lines())
         written = 0
 
         async def write_batch(kind, value):
             nonlocal written
             lines = []
             for row in [value] if kind == "columns" else value:
-                out = io.StringIO()
-                csv.writer(out).writerow(row)
-                line = out.getvalue()
-                size = len(line.encode())
-                if cap and written + size > cap:
-                    await response.write("".join(lines))
-                    raise CsvCapReachedError
-                written += size
+                line = writer.writerow(row)
+                if cap:
+                    written += len(line.encode())
+                    if written > cap:
+                        await response.write("".join(lines))
+                        raise CsvCapReachedError
                 lines.append(line)
             await response.write("".join(lines))
 
