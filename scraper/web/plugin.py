@@ -38,7 +38,8 @@ def _config(datasette) -> dict:
     return datasette.plugin_config(PLUGIN) or {}
 
 
-def _value(row, key):
+def cell_value(row, key):
+    """A row's value of ``key`` in render_cell, None where the row has no such column."""
     try:
         return row[key]
     except (KeyError, IndexError):
@@ -48,7 +49,7 @@ def _value(row, key):
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     if column == "title" and table in ("articles", None) and value:
-        url = _value(row, "canonical_url") or _value(row, "url")  # the article's identity, not the fetched URL
+        url = cell_value(row, "canonical_url") or cell_value(row, "url")  # the article's identity, not the fetched URL
         if isinstance(url, str) and url.startswith(("http://", "https://")):
             return markupsafe.Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(url, value)
     # A replay URL opens the archived copy; a Common Crawl WARC place (file, offset, length) is no link.
@@ -60,7 +61,7 @@ def render_cell(row, value, column, table, database, datasette):
             markupsafe.Markup("").join(markupsafe.Markup("<p>{}</p>").format(p) for p in paragraphs)
         )
     if column == "title" and table == "outlets":
-        name = _value(row, "name")
+        name = cell_value(row, "name")
         if name:
             href = datasette.urls.table(database, "articles") + "?" + urllib.parse.urlencode({"outlet": name})
             return markupsafe.Markup('{} · <a href="{}">articles</a>').format(value or name, href)

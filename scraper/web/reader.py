@@ -24,6 +24,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
 from media_monitor.normalise.dates import published_day
+from media_monitor.web.plugin import cell_value
 
 # The origin order of the clusters view (db/migrations/m0007_stable_clusters.py).
 ORIGIN_ORDER = "published_at is null, published_at, canonical_url, id"
@@ -211,13 +212,6 @@ def story_url(datasette, database: str, cluster_id) -> str:
     return datasette.urls.database(database) + f"/-/story/{cluster_id}"
 
 
-def _cell(row, key):
-    try:
-        return row[key]
-    except (KeyError, IndexError):
-        return None
-
-
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     """A story's cells open it: cluster_id and origin_title its story page, origin_id its reader."""
@@ -228,7 +222,7 @@ def render_cell(row, value, column, table, database, datasette):
     if column == "origin_id" and isinstance(value, int):
         href = datasette.urls.row(database, "articles", str(value))
         return markupsafe.Markup('<a href="{}">{}</a>').format(href, value)
-    cluster = _cell(row, "cluster_id")
+    cluster = cell_value(row, "cluster_id")
     if column == "origin_title" and isinstance(cluster, int):
         return markupsafe.Markup('<a href="{}">{}</a>').format(story_url(datasette, database, cluster), value)
     return None
