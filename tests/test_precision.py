@@ -172,3 +172,14 @@ def test_the_dashboard_and_the_date_picker_count_a_day_only_report_on_its_day(db
         datasette.client.get("/monitor/articles.json?_since=2024-04-17&_until=2024-04-17&_shape=array")
     )
     assert [row["id"] for row in picked.json()] == [1]
+
+
+def test_the_story_page_lists_a_cluster_in_the_views_origin_order(db):
+    """A day-only report of the same day comes after the timed one, as the clusters view says."""
+    store(db, [(1, "daily", "2024-06-05T04:00:00Z", "day"), (2, "wire", "2024-06-05T09:00:00Z", "second")])
+    db.execute("update articles set topic_status = 'on_topic'")
+    db.conn.commit()
+    datasette = make_datasette(db.conn.execute("pragma database_list").fetchone()[2])
+    story = asyncio.run(reader.story(datasette.get_database("monitor"), 1))
+    assert story["origin_id"] == 2
+    assert [(m["id"], m["delay"]) for m in story["members"]] == [(2, "first"), (1, "same day")]

@@ -23,11 +23,8 @@ import markupsafe
 from datasette import hookimpl
 from datasette.utils.asgi import NotFound, Response
 
-from media_monitor.normalise.dates import published_day
+from media_monitor.normalise.dates import published_day, published_span
 from media_monitor.web.plugin import cell_value
-
-# The origin order of the clusters view (db/migrations/m0007_stable_clusters.py).
-ORIGIN_ORDER = "published_at is null, published_at, canonical_url, id"
 
 
 def format_delay(minutes: float | None) -> str:
@@ -108,10 +105,30 @@ def web_link(value) -> str | None:
     return value if isinstance(value, str) and value.startswith(("http://", "https://")) else None
 
 
+def origin_order(member: dict) -> tuple:
+    """The clusters view's origin order (db/migrations/m0009_precision.py): the dated first, by
+    the latest each may have been published (a day-only date at its day's end), then the
+    canonical URL and the id."""
+    published = member["published_at"]
+    if published is None:
+        return (True, datetime.min.replace(tzinfo=UTC), member["canonical_url"] or "", member["id"])
+    start = _parse(published)
+    end = published_span(start, member["published_precision"])[1]
+    latest = end - timedelta(seconds=1) if end > start else start
+    return (False, latest, member["canonical_url"] or "", member["id"])
+
+
 def _story_rows(members: list[dict], first_published: str | None) -> list[dict]:
-    return [
-        dict(member, delay=format_delay(minutes_between(first_published, member["published_at"]))) for member in members
-    ]
+    """The members with their delay after the first report; a later member dated no later than
+    it is a tie ("+0 min") or, giving only its day (month), of the "same day" ("same month")."""
+    rows = []
+    for index, member in enumerate(members):
+        minutes = minutes_between(first_published, member["published_at"])
+        delay = format_delay(minutes)
+        if index and minutes is not None and minutes <= 0:
+            delay = {"day": "same day", "month": "same month"}.get(member.get("published_precision"), "+0 min")
+        rows.append(dict(member, delay=delay))
+    return rows
 
 
 async def _rows(db, sql: str, params: dict) -> list[dict]:
@@ -126,10 +143,11 @@ async def story(db, cluster_id) -> dict | None:
         return None
     members = await _rows(
         db,
-        "select id, outlet, language, title, canonical_url, url, published_at, duplicate_of"
-        f" from articles where cluster_id = :cluster and topic_status = 'on_topic' order by {ORIGIN_ORDER}",
+        "select id, outlet, language, title, canonical_url, url, published_at, published_precision, duplicate_of"
+        " from articles where cluster_id = :cluster and topic_status = 'on_topic'",
         {"cluster": cluster_id},
     )
+    members.sort(key=origin_order)
     info = summary[0]
     return {
         **info,
